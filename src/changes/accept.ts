@@ -1,0 +1,93 @@
+import type { QueueClient } from "@azure/storage-queue";
+import { sendJob } from "../storage/messages.ts";
+import { payloadFingerprint, requestIdFor } from "./ids.ts";
+import type { Job, OwnerChange, StatusDocument } from "./model.ts";
+import type { StatusStore } from "./status-store.ts";
+
+/**
+ * The one accept path both intakes share (design §1): idempotency, the `queued` record, the job.
+ * Whatever arrives here has already passed the schema.
+ */
+
+export interface AcceptDeps {
+  store: StatusStore;
+  jobsQueue: QueueClient;
+  now: () => Date;
+}
+
+export interface AcceptInput {
+  change: OwnerChange;
+  /** `Idempotency-Key` header or webhook id; falls back to the body's `id`. */
+  idempotencyKey?: string;
+  via: StatusDocument["via"];
+  correlationId: string;
+}
+
+export type AcceptResult =
+  | { kind: "accepted"; doc: StatusDocument }
+  | { kind: "duplicate"; doc: StatusDocument }
+  | { kind: "key-reused"; doc: StatusDocument };
+
+export async function acceptChange(input: AcceptInput, deps: AcceptDeps): Promise<AcceptResult> {
+  const { change } = input;
+  const key = input.idempotencyKey ?? change.id;
+  const doc = newStatusDocument(input, requestIdFor(key, change.source), deps.now());
+  const fingerprint = payloadFingerprint(change);
+
+  const stored = await deps.store.create(doc, fingerprint);
+  if (!stored.created) {
+    const { existing } = stored;
+    if (existing.fingerprint !== fingerprint) return { kind: "key-reused", doc: existing.doc };
+    // A repeat of a request still queued may follow a crash between our insert and our enqueue, so the
+    // job is sent again; the worker ignores jobs for requests that are already being or were processed.
+    if (existing.doc.status === "queued") await sendJob(deps.jobsQueue, jobFor(existing.doc));
+    return { kind: "duplicate", doc: existing.doc };
+  }
+  await sendJob(deps.jobsQueue, jobFor(doc));
+  return { kind: "accepted", doc };
+}
+
+export function jobFor(doc: StatusDocument, attempt = 1): Job {
+  const job: Job = {
+    v: 1,
+    requestId: doc.id,
+    itwinId: doc.itwinId,
+    email: doc.email,
+    action: doc.action,
+    dryRun: doc.dryRun,
+    attempt,
+    correlationId: doc.correlationId,
+  };
+  if (doc.occurredAt !== undefined) job.occurredAt = doc.occurredAt;
+  return job;
+}
+
+function newStatusDocument(input: AcceptInput, id: string, now: Date): StatusDocument {
+  const { change } = input;
+  const at = now.toISOString();
+  const doc: StatusDocument = {
+    id,
+    status: "queued",
+    itwinId: change.itwinId,
+    email: change.email,
+    action: change.action,
+    dryRun: change.dryRun,
+    via: input.via,
+    correlationId: input.correlationId,
+    attempts: 0,
+    createdAt: at,
+    updatedAt: at,
+    history: [{ at, status: "queued", note: `received via ${input.via}` }],
+  };
+  const optional = {
+    senderId: change.id,
+    source: change.source,
+    reason: change.reason,
+    requestedBy: change.requestedBy,
+    occurredAt: change.occurredAt,
+  };
+  for (const [name, value] of Object.entries(optional)) {
+    if (value !== undefined) Object.assign(doc, { [name]: value });
+  }
+  return doc;
+}

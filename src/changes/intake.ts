@@ -1,0 +1,138 @@
+import { Buffer } from "node:buffer";
+import type { z } from "zod";
+import { type Problem, problem } from "../http/problem.ts";
+import {
+  type FieldError,
+  fieldErrors,
+  httpBatchSchema,
+  httpChangeSchema,
+  MAX_BATCH,
+  type OwnerChange,
+  queueChangeSchema,
+} from "./model.ts";
+
+/**
+ * Turning what arrived — an HTTP body or a queue message — into validated changes. Pure: the function
+ * shells do the I/O and hand the results to `accept`.
+ */
+
+export const MAX_HTTP_BODY_BYTES = 256 * 1024;
+
+export type HttpSubmission =
+  | { ok: true; batch: boolean; changes: OwnerChange[] }
+  | { ok: false; problem: Problem };
+
+export function parseHttpSubmission(contentType: string | null, body: string): HttpSubmission {
+  if (!isJsonMediaType(contentType)) {
+    return {
+      ok: false,
+      problem: problem(
+        "unsupportedMediaType",
+        `Content-Type is ${contentType ?? "missing"}; send application/json`,
+      ),
+    };
+  }
+  if (Buffer.byteLength(body) > MAX_HTTP_BODY_BYTES) {
+    return { ok: false, problem: problem("tooLarge", `The body exceeds ${MAX_HTTP_BODY_BYTES} bytes`) };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch (error) {
+    return {
+      ok: false,
+      problem: problem("malformedJson", "The body could not be parsed as JSON", {
+        errors: [{ path: "(body)", message: (error as Error).message }],
+      }),
+    };
+  }
+  if (isObject(value) && "changes" in value) {
+    if (Array.isArray(value.changes) && value.changes.length > MAX_BATCH) {
+      return {
+        ok: false,
+        problem: problem(
+          "tooLarge",
+          `A batch holds at most ${MAX_BATCH} changes; this one has ${value.changes.length}`,
+          { errors: [{ path: "changes", message: `must hold at most ${MAX_BATCH} changes` }] },
+        ),
+      };
+    }
+    const result = httpBatchSchema.safeParse(value);
+    return result.success
+      ? { ok: true, batch: true, changes: result.data.changes }
+      : { ok: false, problem: validationProblem(result.error) };
+  }
+  const result = httpChangeSchema.safeParse(value);
+  return result.success
+    ? { ok: true, batch: false, changes: [result.data] }
+    : { ok: false, problem: validationProblem(result.error) };
+}
+
+function validationProblem(error: z.ZodError): Problem {
+  const errors = fieldErrors(error);
+  const fields = [...new Set(errors.map((e) => e.path))].join(", ");
+  return problem("validation", `Invalid field(s): ${fields}`, { errors });
+}
+
+export type QueueRequest =
+  | { ok: true; change: OwnerChange }
+  | { ok: false; reason: string; errors?: FieldError[] };
+
+/**
+ * A message on the public requests queue: JSON text, or base64-encoded JSON (what a producer using
+ * the SDK with the host's default `base64` encoding sends). The host hands JSON over already parsed.
+ */
+export function parseQueueRequest(message: unknown): QueueRequest {
+  let value: unknown = message;
+  if (message instanceof Uint8Array) value = Buffer.from(message).toString("utf8");
+  if (typeof value === "string") {
+    const decoded = decodeJsonText(value);
+    if (decoded === NOT_JSON) {
+      return { ok: false, reason: "The message is neither JSON nor base64-encoded JSON" };
+    }
+    value = decoded;
+  }
+  const result = queueChangeSchema.safeParse(value);
+  if (result.success) return { ok: true, change: result.data };
+  const errors = fieldErrors(result.error);
+  return {
+    ok: false,
+    reason: `The message fails the owner-change schema: ${errors.map((e) => e.path).join(", ")}`,
+    errors,
+  };
+}
+
+const NOT_JSON = Symbol("not JSON");
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+function decodeJsonText(text: string): unknown {
+  const trimmed = text.trim();
+  const parsed = tryParseJson(trimmed);
+  if (parsed !== NOT_JSON) return parsed;
+  if (trimmed.length % 4 !== 0 || !BASE64.test(trimmed)) return NOT_JSON;
+  return tryParseJson(Buffer.from(trimmed, "base64").toString("utf8"));
+}
+
+function tryParseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return NOT_JSON;
+  }
+}
+
+/** The message as text, for the poison envelope. */
+export function messageText(message: unknown): string {
+  if (typeof message === "string") return message;
+  if (message instanceof Uint8Array) return Buffer.from(message).toString("utf8");
+  return JSON.stringify(message) ?? String(message);
+}
+
+function isJsonMediaType(contentType: string | null): boolean {
+  const type = contentType?.split(";")[0]?.trim().toLowerCase();
+  return type === "application/json" || (type !== undefined && /^application\/[\w.+-]+\+json$/.test(type));
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

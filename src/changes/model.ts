@@ -1,0 +1,138 @@
+import { z } from "zod";
+
+/**
+ * The owner-change request (design §2), the internal job message, and the status document (§5).
+ * HTTP rejects unknown fields (a typo should not be silently ignored); the public queue strips them,
+ * because other systems add fields over time and their messages must keep flowing.
+ */
+
+const trimmed = (max: number) => z.string().trim().min(1).max(max);
+
+export const ACTIONS = ["add", "remove"] as const;
+export type Action = (typeof ACTIONS)[number];
+
+const changeShape = {
+  itwinId: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.guid({ message: "must be an iTwin id (a UUID)" })),
+  email: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.email({ message: "must be an email address" }).max(320)),
+  action: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(ACTIONS, { message: 'must be "add" or "remove"' })),
+  id: trimmed(200).optional(),
+  source: trimmed(100).optional(),
+  reason: z.string().trim().max(500).optional(),
+  requestedBy: trimmed(320).optional(),
+  occurredAt: z.iso
+    .datetime({ offset: true, message: "must be an ISO 8601 date-time with a time zone" })
+    .transform((value) => new Date(value).toISOString())
+    .optional(),
+  dryRun: z.boolean().default(false),
+};
+
+export const httpChangeSchema = z.strictObject(changeShape);
+export const queueChangeSchema = z.object(changeShape);
+export const MAX_BATCH = 100;
+export const httpBatchSchema = z.strictObject({
+  changes: z.array(httpChangeSchema).min(1, "must hold at least one change").max(MAX_BATCH),
+});
+
+export type OwnerChange = z.output<typeof httpChangeSchema>;
+
+/** What `accept` puts on the internal jobs queue: only validated, normalised changes reach the worker. */
+export const jobSchema = z.object({
+  v: z.literal(1),
+  requestId: z.string().min(1),
+  itwinId: z.guid(),
+  email: z.email(),
+  action: z.enum(ACTIONS),
+  occurredAt: z.iso.datetime().optional(),
+  dryRun: z.boolean(),
+  /** 1 for the first try; a re-enqueue after a long server-directed wait increments it. */
+  attempt: z.number().int().positive(),
+  correlationId: z.string().min(1),
+});
+export type Job = z.output<typeof jobSchema>;
+
+export const STATUSES = ["queued", "processing", "succeeded", "failed", "rejected", "held"] as const;
+export type Status = (typeof STATUSES)[number];
+export const OUTCOMES = [
+  "added",
+  "invited",
+  "removed",
+  "already-owner",
+  "not-owner",
+  "superseded",
+  "planned",
+] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+export interface ChangeError {
+  code: string;
+  message: string;
+  httpStatus?: number;
+  correlationId?: string;
+}
+
+export interface HistoryEntry {
+  at: string;
+  status: Status;
+  note?: string;
+}
+
+export interface StatusDocument {
+  id: string;
+  status: Status;
+  outcome?: Outcome;
+  itwinId: string;
+  email: string;
+  action: Action;
+  senderId?: string;
+  source?: string;
+  reason?: string;
+  requestedBy?: string;
+  occurredAt?: string;
+  dryRun: boolean;
+  via: "http" | "queue";
+  correlationId: string;
+  attempts: number;
+  createdAt: string;
+  updatedAt: string;
+  memberId?: string;
+  invitationId?: string;
+  error?: ChangeError;
+  history: HistoryEntry[];
+}
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/** zod issues → `[{ path: "changes[2].email", message }]`, the shape of problem+json `errors`. */
+export function fieldErrors(error: z.ZodError): FieldError[] {
+  return error.issues.flatMap((issue) => {
+    const keys = issue.code === "unrecognized_keys" ? issue.keys : [undefined];
+    return keys.map((key) => ({
+      path: formatPath(key === undefined ? issue.path : [...issue.path, key]),
+      message: issue.code === "unrecognized_keys" ? "is not a known field" : issue.message,
+    }));
+  });
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let text = "";
+  for (const key of path) {
+    if (typeof key === "number") text += `[${key}]`;
+    else text += text === "" ? String(key) : `.${String(key)}`;
+  }
+  return text === "" ? "(body)" : text;
+}

@@ -1,0 +1,157 @@
+import { RestError, type TableClient } from "@azure/data-tables";
+import type { StatusDocument } from "./model.ts";
+
+/**
+ * Status documents in Table Storage. One row per request (PartitionKey = request id), the document as
+ * JSON plus a few plain columns an auditor can filter on in Storage Explorer or a Kusto export.
+ * A second kind of row remembers, per (iTwin, email), the newest `occurredAt` applied, for ordering.
+ */
+
+const STATUS_ROW = "status";
+const APPLIED_PREFIX = "applied|";
+
+interface StatusEntity {
+  partitionKey: string;
+  rowKey: string;
+  document: string;
+  fingerprint: string;
+  status: string;
+  itwinId: string;
+  email: string;
+  action: string;
+  updatedAt: string;
+}
+
+interface AppliedEntity {
+  partitionKey: string;
+  rowKey: string;
+  occurredAt: string;
+  requestId: string;
+}
+
+export interface StoredStatus {
+  doc: StatusDocument;
+  fingerprint: string;
+  etag: string;
+}
+
+export class ConcurrentUpdateError extends Error {
+  constructor(id: string) {
+    super(`status of ${id} was changed by another invocation`);
+    this.name = "ConcurrentUpdateError";
+  }
+}
+
+export class StatusStore {
+  constructor(private readonly table: TableClient) {}
+
+  /** Inserts a new document; when the id exists already, returns the stored one instead. */
+  async create(
+    doc: StatusDocument,
+    fingerprint: string,
+  ): Promise<{ created: true; etag: string } | { created: false; existing: StoredStatus }> {
+    try {
+      const response = await this.table.createEntity(toEntity(doc, fingerprint));
+      return { created: true, etag: response.etag ?? "" };
+    } catch (error) {
+      if (!isStatus(error, 409)) throw error;
+      const existing = await this.get(doc.id);
+      if (existing === undefined) throw error;
+      return { created: false, existing };
+    }
+  }
+
+  async get(id: string): Promise<StoredStatus | undefined> {
+    try {
+      const entity = await this.table.getEntity<StatusEntity>(id, STATUS_ROW);
+      return {
+        doc: JSON.parse(entity.document) as StatusDocument,
+        fingerprint: entity.fingerprint,
+        etag: entity.etag,
+      };
+    } catch (error) {
+      if (isStatus(error, 404)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Replaces the document only if nobody changed it since `etag` was read. */
+  async replace(doc: StatusDocument, fingerprint: string, etag: string): Promise<string> {
+    try {
+      const response = await this.table.updateEntity(toEntity(doc, fingerprint), "Replace", { etag });
+      return response.etag ?? "";
+    } catch (error) {
+      if (isStatus(error, 412)) throw new ConcurrentUpdateError(doc.id);
+      throw error;
+    }
+  }
+
+  /** The newest `occurredAt` applied so far for this (iTwin, email), if any. */
+  async lastApplied(
+    itwinId: string,
+    email: string,
+  ): Promise<{ occurredAt: string; requestId: string } | undefined> {
+    try {
+      const entity = await this.table.getEntity<AppliedEntity>(itwinId, appliedRowKey(email));
+      return { occurredAt: entity.occurredAt, requestId: entity.requestId };
+    } catch (error) {
+      if (isStatus(error, 404)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Records an applied change unless a newer one was recorded meanwhile (compare-and-swap on the etag). */
+  async recordApplied(itwinId: string, email: string, occurredAt: string, requestId: string): Promise<void> {
+    const entity: AppliedEntity = {
+      partitionKey: itwinId,
+      rowKey: appliedRowKey(email),
+      occurredAt,
+      requestId,
+    };
+    for (let attempt = 0; attempt < 5; attempt++) {
+      let current: (AppliedEntity & { etag: string }) | undefined;
+      try {
+        current = await this.table.getEntity<AppliedEntity>(itwinId, entity.rowKey);
+      } catch (error) {
+        if (!isStatus(error, 404)) throw error;
+      }
+      if (current !== undefined && current.occurredAt >= occurredAt) return;
+      try {
+        if (current === undefined) await this.table.createEntity(entity);
+        else await this.table.updateEntity(entity, "Replace", { etag: current.etag });
+        return;
+      } catch (error) {
+        if (!isStatus(error, 409) && !isStatus(error, 412)) throw error;
+      }
+    }
+    throw new ConcurrentUpdateError(`${itwinId}/${email}`);
+  }
+
+  /** A cheap round trip that proves the table is reachable (for the health check). */
+  async ping(): Promise<void> {
+    await this.get("health-probe");
+  }
+}
+
+function toEntity(doc: StatusDocument, fingerprint: string): StatusEntity {
+  return {
+    partitionKey: doc.id,
+    rowKey: STATUS_ROW,
+    document: JSON.stringify(doc),
+    fingerprint,
+    status: doc.status,
+    itwinId: doc.itwinId,
+    email: doc.email,
+    action: doc.action,
+    updatedAt: doc.updatedAt,
+  };
+}
+
+/** Row keys may not contain / \ # ? or control characters; URI-encoding removes all of them. */
+function appliedRowKey(email: string): string {
+  return APPLIED_PREFIX + encodeURIComponent(email);
+}
+
+function isStatus(error: unknown, status: number): boolean {
+  return error instanceof RestError && error.statusCode === status;
+}

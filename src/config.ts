@@ -1,0 +1,118 @@
+import { z } from "zod";
+
+/**
+ * Every setting the app reads, parsed once at start-up. A wrong or missing value stops the process
+ * with a message naming the setting, instead of failing on the first request that needs it.
+ *
+ * Names are contracts (design §8): the Bicep app settings, local.settings.example.json and README's
+ * configuration table list the same names, and a test keeps them in step.
+ */
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const optionalText = z
+  .string()
+  .trim()
+  .transform((value) => (value === "" ? undefined : value))
+  .optional();
+const commaList = z
+  .string()
+  .optional()
+  .transform((value) =>
+    (value ?? "")
+      .split(",")
+      .map((item) => item.trim().toLowerCase())
+      .filter((item) => item !== ""),
+  );
+const flag = z
+  .enum(["true", "false", "1", "0", ""])
+  .optional()
+  .transform((value) => value === "true" || value === "1");
+
+/** Queue names: 3–63 chars, lower-case letters, digits and single hyphens (Azure's rule). */
+const queueName = z
+  .string()
+  .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, "must be a valid Azure queue name (3-63 of a-z 0-9 -)");
+/** Table names: 3–63 alphanumeric chars, starting with a letter. */
+const tableName = z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, "must be a valid Azure table name");
+
+export const settingsSchema = z.object({
+  AzureWebJobsStorage: optionalText,
+  AzureWebJobsStorage__queueServiceUri: z.url().optional(),
+  AzureWebJobsStorage__tableServiceUri: z.url().optional(),
+  AzureWebJobsStorage__credential: z.enum(["managedidentity"]).optional(),
+  AzureWebJobsStorage__clientId: optionalText,
+
+  OWNER_CHANGE_REQUESTS_QUEUE: queueName.default("owner-change-requests"),
+  OWNER_CHANGE_JOBS_QUEUE: queueName.default("owner-change-jobs"),
+  OWNER_CHANGE_STATUS_TABLE: tableName.default("OwnerChanges"),
+
+  ITWIN_API_BASE_URL: z.url({ protocol: /^https?$/ }),
+  ITWIN_AUTHORITY: z.url({ protocol: /^https?$/ }),
+  ITWIN_CLIENT_ID: z.string().trim().min(1),
+  ITWIN_CLIENT_SECRET: z.string().min(1),
+  ITWIN_SCOPE: z.string().trim().min(1).default("itwin-platform"),
+
+  /** Timeout for every single call to the owners API and the token endpoint. */
+  ITWIN_HTTP_TIMEOUT_MS: positiveInt(10_000),
+  /** Longest wait slept inside one invocation; a longer one re-enqueues the job with a visibility delay. */
+  RETRY_MAX_INLINE_WAIT_MS: positiveInt(5_000),
+  /** Attempts across re-enqueues before a change ends as failed. */
+  RETRY_MAX_ATTEMPTS: positiveInt(8),
+  /** Must equal host.json extensions.queues.maxDequeueCount: the last delivery records `failed` before poison. */
+  QUEUE_MAX_DEQUEUE_COUNT: positiveInt(5),
+
+  POLICY_ALLOWED_EMAIL_DOMAINS: commaList,
+  POLICY_ALLOWED_ITWIN_IDS: commaList,
+  POLICY_PROTECTED_OWNERS: commaList,
+  POLICY_DRY_RUN: flag,
+});
+
+export type Settings = z.output<typeof settingsSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parses the environment; throws ConfigError naming every wrong setting. */
+export function parseSettings(env: Record<string, string | undefined>): Settings {
+  const result = settingsSchema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => {
+        const name = issue.path.join(".");
+        const given = env[name] === undefined ? "is not set" : "is invalid";
+        return `${name} ${given}: ${issue.message}`;
+      }),
+    );
+  }
+  const settings = result.data;
+  const hasIdentityStorage =
+    settings.AzureWebJobsStorage__queueServiceUri !== undefined ||
+    settings.AzureWebJobsStorage__tableServiceUri !== undefined;
+  if (settings.AzureWebJobsStorage === undefined && !hasIdentityStorage) {
+    throw new ConfigError([
+      "AzureWebJobsStorage is not set: give a connection string (UseDevelopmentStorage=true locally) " +
+        "or AzureWebJobsStorage__queueServiceUri and AzureWebJobsStorage__tableServiceUri for identity-based access",
+    ]);
+  }
+  if (settings.AzureWebJobsStorage === undefined) {
+    const missing = (
+      ["AzureWebJobsStorage__queueServiceUri", "AzureWebJobsStorage__tableServiceUri"] as const
+    )
+      .filter((name) => settings[name] === undefined)
+      .map((name) => `${name} is not set: identity-based storage needs both the queue and the table URI`);
+    if (missing.length > 0) throw new ConfigError(missing);
+  }
+  return settings;
+}
+
+let cached: Settings | undefined;
+
+/** The process-wide settings, parsed on first use from process.env. */
+export function settings(): Settings {
+  cached ??= parseSettings(process.env);
+  return cached;
+}

@@ -1,0 +1,117 @@
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
+import { type AcceptResult, acceptChange } from "../changes/accept.ts";
+import { MAX_HTTP_BODY_BYTES, parseHttpSubmission } from "../changes/intake.ts";
+import { problem, problemResponse } from "../http/problem.ts";
+import { invocationLogger } from "../observability/log.ts";
+import { services } from "../services.ts";
+
+/** `POST /api/owner-changes`: one change or `{ changes: [...] }`; answers 202 with where to poll. */
+export async function submitOwnerChanges(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
+  const correlationId = request.headers.get("x-correlation-id") ?? context.invocationId;
+  const log = invocationLogger(context, { correlationId });
+  const declaredLength = Number(request.headers.get("content-length") ?? "0");
+  if (declaredLength > MAX_HTTP_BODY_BYTES) {
+    return problemResponse(problem("tooLarge", `The body exceeds ${MAX_HTTP_BODY_BYTES} bytes`));
+  }
+  const submission = parseHttpSubmission(request.headers.get("content-type"), await request.text());
+  if (!submission.ok) {
+    log.warn("rejected owner-change submission", {
+      status: submission.problem.status,
+      errors: submission.problem.errors,
+    });
+    return problemResponse(submission.problem, { "x-correlation-id": correlationId });
+  }
+
+  const { store, storage } = services();
+  const deps = { store, jobsQueue: storage.jobsQueue, now: () => new Date() };
+  const headerKey = submission.batch ? undefined : (request.headers.get("idempotency-key") ?? undefined);
+  let results: AcceptResult[];
+  try {
+    await services().ready();
+    results = [];
+    for (const change of submission.changes) {
+      results.push(
+        await acceptChange(
+          {
+            change,
+            via: "http",
+            correlationId,
+            ...(headerKey === undefined ? {} : { idempotencyKey: headerKey }),
+          },
+          deps,
+        ),
+      );
+    }
+  } catch (error) {
+    log.error("could not accept owner change", { error: (error as Error).message });
+    return problemResponse(problem("unavailable", "The request could not be stored; try again later"), {
+      "retry-after": "5",
+      "x-correlation-id": correlationId,
+    });
+  }
+  for (const result of results) {
+    log.info(`owner change ${result.kind}`, {
+      requestId: result.doc.id,
+      itwinId: result.doc.itwinId,
+      action: result.doc.action,
+    });
+  }
+
+  const statusUrl = (id: string) => new URL(`/api/owner-changes/${id}`, request.url).toString();
+  const headers = { "x-correlation-id": correlationId };
+  if (!submission.batch) {
+    const [result] = results as [AcceptResult];
+    if (result.kind === "key-reused") {
+      return problemResponse(
+        problem(
+          "keyReused",
+          `Request ${result.doc.id} was made with this idempotency key and a different payload`,
+        ),
+        headers,
+      );
+    }
+    return {
+      status: 202,
+      headers: {
+        ...headers,
+        location: statusUrl(result.doc.id),
+        "retry-after": "1",
+        ...(result.kind === "duplicate" ? { "idempotent-replayed": "true" } : {}),
+      },
+      jsonBody: { id: result.doc.id, status: result.doc.status, statusUrl: statusUrl(result.doc.id) },
+    };
+  }
+  return {
+    status: 202,
+    headers: { ...headers, "retry-after": "1" },
+    jsonBody: {
+      items: results.map((result, index) =>
+        result.kind === "key-reused"
+          ? {
+              index,
+              error: problem(
+                "keyReused",
+                `Request ${result.doc.id} was made with this id and a different payload`,
+              ),
+            }
+          : {
+              index,
+              id: result.doc.id,
+              status: result.doc.status,
+              statusUrl: statusUrl(result.doc.id),
+              ...(result.kind === "duplicate" ? { replayed: true } : {}),
+            },
+      ),
+    },
+  };
+}
+
+app.http("submitOwnerChanges", {
+  route: "owner-changes",
+  methods: ["POST"],
+  authLevel: "function",
+  handler: submitOwnerChanges,
+});

@@ -1,0 +1,11 @@
+/**
+ * Registers every function with the Functions host (or the local runner), and nothing else. Each
+ * module registers itself on import; the first one to touch `settings()` parses the configuration,
+ * so a wrong setting stops the app at start-up with the setting's name.
+ */
+import "./config.ts";
+import "./functions/submit-owner-changes.ts";
+import "./functions/get-owner-change.ts";
+import "./functions/health.ts";
+import "./functions/owner-change-requests.ts";
+import "./functions/owner-change-worker.ts";

@@ -1,0 +1,56 @@
+/** A failure the owners API (or a gateway in front of it) answered with. */
+export class OwnersApiError extends Error {
+  constructor(
+    readonly httpStatus: number | undefined,
+    readonly code: string,
+    message: string,
+    readonly correlationId: string | undefined,
+    /** Worth trying again later: 408, 429, 5xx, network errors, timeouts. */
+    readonly transient: boolean,
+  ) {
+    super(message);
+    this.name = "OwnersApiError";
+  }
+}
+
+/**
+ * The next attempt should happen later than one invocation should sleep: the caller re-enqueues the
+ * work with this delay instead of holding an instance (and a queue lease) idle.
+ */
+export class RetryLaterError extends Error {
+  constructor(
+    readonly delayMs: number,
+    override readonly cause: OwnersApiError,
+  ) {
+    super(`retry in ${delayMs} ms: ${cause.message}`);
+    this.name = "RetryLaterError";
+  }
+}
+
+interface ErrorBody {
+  error?: { code?: unknown; message?: unknown; details?: unknown };
+}
+
+/**
+ * The API's errors usually read `{ "error": { code, message } }`, but its docs warn clients must not
+ * rely on that: a gateway may answer with plain text or HTML. Whatever arrives becomes a code and a
+ * short, single-line message.
+ */
+export function describeErrorBody(httpStatus: number, bodyText: string): { code: string; message: string } {
+  try {
+    const body = JSON.parse(bodyText) as ErrorBody;
+    const code = body?.error?.code;
+    const message = body?.error?.message;
+    if (typeof code === "string" && code !== "") {
+      return { code, message: typeof message === "string" && message !== "" ? message : code };
+    }
+  } catch {
+    // not JSON: fall through to the text
+  }
+  const text = bodyText
+    .replace(/<[^>]*>/g, " ")
+    .replace(/\s+/g, " ")
+    .trim()
+    .slice(0, 300);
+  return { code: `Http${httpStatus}`, message: text === "" ? `HTTP ${httpStatus}` : text };
+}

@@ -1,0 +1,347 @@
+import ky, { HTTPError, type KyInstance, TimeoutError } from "ky";
+import { z } from "zod";
+import type { Clock } from "../clock.ts";
+import { describeErrorBody, OwnersApiError, RetryLaterError } from "./errors.ts";
+import { PacingGate } from "./pacing.ts";
+import {
+  type BackoffOptions,
+  DEFAULT_BACKOFF,
+  isTransientStatus,
+  readRateLimit,
+  retryDelay,
+} from "./retry-timing.ts";
+
+/**
+ * The iTwin Access Control v2 owners API: add, list (paged), remove. Transport is ky (timeouts,
+ * hooks); the retry loop is ours because ky's can neither read `x-rate-limit-reset` nor hand a long
+ * wait back to the queue instead of sleeping through it.
+ */
+
+export const ACCEPT_V2 = "application/vnd.bentley.itwin-platform.v2+json";
+const PAGE_SIZE = 100;
+/** 1 000 pages of 100 owners: far beyond any real iTwin, and a stop for a server whose `next` never ends. */
+const MAX_PAGES = 1_000;
+
+const memberSchema = z.looseObject({
+  id: z.string().min(1),
+  email: z.string().nullish(),
+  givenName: z.string().nullish(),
+  surName: z.string().nullish(),
+  organization: z.string().nullish(),
+});
+export type Member = z.output<typeof memberSchema>;
+
+const addResponseSchema = z.looseObject({
+  member: memberSchema.nullish(),
+  invitation: z.looseObject({ id: z.string().min(1) }).nullish(),
+});
+const pageSchema = z.looseObject({
+  members: z.array(memberSchema),
+  _links: z.looseObject({ next: z.looseObject({ href: z.string() }).nullish() }).nullish(),
+});
+
+export type AddOwnerResult =
+  | { kind: "added"; memberId?: string; correlationId?: string }
+  | { kind: "invited"; invitationId: string; correlationId?: string }
+  | { kind: "already-owner"; correlationId?: string };
+
+export type RemoveOwnerResult = { kind: "removed" | "not-owner"; correlationId?: string };
+
+export interface OwnerLookup {
+  member?: Member;
+  /** Owners seen while looking; when the search stopped early this is a lower bound. */
+  ownersSeen: number;
+  /** False when the search stopped at the match with more pages left (so there are other owners). */
+  complete: boolean;
+}
+
+export interface OwnersClient {
+  addOwner(itwinId: string, email: string): Promise<AddOwnerResult>;
+  findOwner(itwinId: string, email: string): Promise<OwnerLookup>;
+  removeOwner(itwinId: string, memberId: string): Promise<RemoveOwnerResult>;
+}
+
+export type ClientEvent =
+  | {
+      type: "retry";
+      method: string;
+      url: string;
+      httpStatus?: number;
+      code: string;
+      delayMs: number;
+      attempt: number;
+    }
+  | { type: "paced"; delayMs: number };
+
+export interface OwnersClientOptions {
+  baseUrl: string;
+  getToken: () => Promise<string>;
+  invalidateToken: (token: string) => void;
+  timeoutMs: number;
+  clock: Clock;
+  /** Longest total sleep inside one call; beyond it the call throws RetryLaterError. */
+  maxInlineWaitMs: number;
+  /** Attempts inside one call before a transient failure is thrown as is. */
+  maxInlineAttempts?: number;
+  gate?: PacingGate;
+  random?: () => number;
+  backoff?: BackoffOptions;
+  onEvent?: (event: ClientEvent) => void;
+  /** For tests: another fetch implementation. */
+  fetch?: typeof fetch;
+}
+
+interface Sent {
+  response: Response;
+  text: string;
+  correlationId?: string;
+}
+
+export function createOwnersClient(options: OwnersClientOptions): OwnersClient {
+  const base = options.baseUrl.replace(/\/+$/, "");
+  const gate = options.gate ?? new PacingGate();
+  const random = options.random ?? Math.random;
+  const maxAttempts = options.maxInlineAttempts ?? 4;
+  const clock = options.clock;
+  const api: KyInstance = ky.create({
+    timeout: options.timeoutMs,
+    retry: 0,
+    throwHttpErrors: false,
+    headers: { accept: ACCEPT_V2 },
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    hooks: {
+      afterResponse: [
+        (_request, _options, response) => {
+          gate.observe(readRateLimit(response.headers, clock.now()), clock.now());
+        },
+      ],
+    },
+  });
+
+  const ownersUrl = (itwinId: string) =>
+    `${base}/accesscontrol/itwins/${encodeURIComponent(itwinId)}/members/owners`;
+
+  async function send(method: "GET" | "POST" | "DELETE", url: string, json?: unknown): Promise<Sent> {
+    let slept = 0;
+    let tokenRefreshed = false;
+    const waitOrGiveUp = async (delayMs: number, cause: OwnersApiError, attempt: number) => {
+      if (slept + delayMs > options.maxInlineWaitMs) throw new RetryLaterError(delayMs, cause);
+      options.onEvent?.({
+        type: "retry",
+        method,
+        url,
+        code: cause.code,
+        delayMs,
+        attempt,
+        ...(cause.httpStatus === undefined ? {} : { httpStatus: cause.httpStatus }),
+      });
+      slept += delayMs;
+      await clock.sleep(delayMs);
+    };
+
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      const paced = gate.waitTime(clock.now());
+      if (paced > 0) {
+        const cause = new OwnersApiError(
+          429,
+          "RateLimitPaced",
+          "waiting for the rate-limit window",
+          undefined,
+          true,
+        );
+        if (slept + paced > options.maxInlineWaitMs) throw new RetryLaterError(paced, cause);
+        options.onEvent?.({ type: "paced", delayMs: paced });
+        slept += paced;
+        await clock.sleep(paced);
+      }
+      gate.take(clock.now());
+      const token = await options.getToken();
+      let response: Response;
+      let text: string;
+      try {
+        response = await api(url, {
+          method,
+          headers: { authorization: `Bearer ${token}` },
+          ...(json === undefined ? {} : { json }),
+        });
+        text = await response.text();
+      } catch (error) {
+        const cause = networkError(error);
+        if (attempt >= maxAttempts) throw cause;
+        await waitOrGiveUp(
+          retryDelay({ attempt, rateLimit: {}, now: clock.now(), random, ...backoff() }),
+          cause,
+          attempt,
+        );
+        continue;
+      }
+      const correlationId = response.headers.get("x-correlation-id") ?? undefined;
+      if (response.ok) return { response, text, ...(correlationId ? { correlationId } : {}) };
+      if (response.status === 401 && !tokenRefreshed) {
+        // An expired or revoked token: fetch a new one and try again once, without counting an attempt.
+        tokenRefreshed = true;
+        options.invalidateToken(token);
+        attempt--;
+        continue;
+      }
+      const { code, message } = describeErrorBody(response.status, text);
+      const cause = new OwnersApiError(
+        response.status,
+        code,
+        message,
+        correlationId,
+        isTransientStatus(response.status),
+      );
+      // Permanent answers (404, 409, 422…) go back to the operation, which knows what they mean.
+      if (!cause.transient) return { response, text, ...(correlationId ? { correlationId } : {}) };
+      const rateLimit = readRateLimit(response.headers, clock.now());
+      const delayMs = retryDelay({ attempt, rateLimit, now: clock.now(), random, ...backoff() });
+      if (response.status === 429) gate.pauseUntil(clock.now() + delayMs);
+      if (attempt >= maxAttempts) {
+        if (delayMs > options.maxInlineWaitMs) throw new RetryLaterError(delayMs, cause);
+        throw cause;
+      }
+      await waitOrGiveUp(delayMs, cause, attempt);
+    }
+    throw new OwnersApiError(undefined, "RetriesExhausted", "no attempt left", undefined, true);
+  }
+
+  function backoff(): { backoff?: BackoffOptions } {
+    return { backoff: options.backoff ?? DEFAULT_BACKOFF };
+  }
+
+  function fail(sent: Sent): never {
+    const { code, message } = describeErrorBody(sent.response.status, sent.text);
+    throw new OwnersApiError(sent.response.status, code, message, sent.correlationId, false);
+  }
+
+  return {
+    async addOwner(itwinId, email) {
+      const sent = await send("POST", ownersUrl(itwinId), { email });
+      const correlation = sent.correlationId ? { correlationId: sent.correlationId } : {};
+      if (!sent.response.ok) {
+        if (isAlreadyOwner(sent)) return { kind: "already-owner", ...correlation };
+        fail(sent);
+      }
+      const body = addResponseSchema.safeParse(parseJson(sent.text));
+      if (!body.success) {
+        throw new OwnersApiError(
+          sent.response.status,
+          "UnexpectedResponse",
+          "the add-owner response could not be read",
+          sent.correlationId,
+          false,
+        );
+      }
+      const { member, invitation } = body.data;
+      if (member) return { kind: "added", memberId: member.id, ...correlation };
+      if (invitation) return { kind: "invited", invitationId: invitation.id, ...correlation };
+      return { kind: "added", ...correlation };
+    },
+
+    async findOwner(itwinId, email) {
+      const wanted = email.toLowerCase();
+      let url: string | undefined = `${ownersUrl(itwinId)}?$top=${PAGE_SIZE}&$skip=0`;
+      let ownersSeen = 0;
+      for (let page = 0; url !== undefined && page < MAX_PAGES; page++) {
+        const sent = await send("GET", url);
+        if (!sent.response.ok) fail(sent);
+        const body = pageSchema.safeParse(parseJson(sent.text));
+        if (!body.success) {
+          throw new OwnersApiError(
+            sent.response.status,
+            "UnexpectedResponse",
+            "the owners page could not be read",
+            sent.correlationId,
+            false,
+          );
+        }
+        ownersSeen += body.data.members.length;
+        const next = nextPageUrl(
+          body.data._links?.next?.href,
+          base,
+          ownersUrl(itwinId),
+          ownersSeen,
+          body.data.members.length,
+        );
+        const member = body.data.members.find((candidate) => candidate.email?.toLowerCase() === wanted);
+        if (member) return { member, ownersSeen, complete: next === undefined };
+        url = next;
+      }
+      return { ownersSeen, complete: true };
+    },
+
+    async removeOwner(itwinId, memberId) {
+      const sent = await send("DELETE", `${ownersUrl(itwinId)}/${encodeURIComponent(memberId)}`);
+      const correlation = sent.correlationId ? { correlationId: sent.correlationId } : {};
+      if (sent.response.ok) return { kind: "removed", ...correlation };
+      if (sent.response.status === 404 && describeErrorBody(404, sent.text).code !== "ItwinNotFound") {
+        return { kind: "not-owner", ...correlation };
+      }
+      fail(sent);
+    },
+  };
+}
+
+function isAlreadyOwner(sent: Sent): boolean {
+  const status = sent.response.status;
+  if (status === 409) return true;
+  if (status !== 400 && status !== 422) return false;
+  const { code, message } = describeErrorBody(status, sent.text);
+  return /already|exists|duplicate/i.test(`${code} ${message}`);
+}
+
+/**
+ * Follows `_links.next` only to the API's own origin — the bearer token must never be sent elsewhere —
+ * and otherwise pages on with `$skip`. A short page ends the listing whatever the links say.
+ */
+function nextPageUrl(
+  href: string | undefined,
+  base: string,
+  listUrl: string,
+  seen: number,
+  pageLength: number,
+): string | undefined {
+  if (href === undefined || pageLength === 0) return undefined;
+  try {
+    const next = new URL(href, base);
+    if (next.origin === new URL(base).origin) return next.toString();
+  } catch {
+    // an unusable link: page on by offset
+  }
+  return `${listUrl}?$top=${PAGE_SIZE}&$skip=${seen}`;
+}
+
+function networkError(error: unknown): OwnersApiError {
+  if (error instanceof TimeoutError) {
+    return new OwnersApiError(
+      undefined,
+      "Timeout",
+      `no answer within the timeout (${error.request.method} ${error.request.url})`,
+      undefined,
+      true,
+    );
+  }
+  if (error instanceof HTTPError) {
+    return new OwnersApiError(
+      error.response.status,
+      `Http${error.response.status}`,
+      error.message,
+      undefined,
+      true,
+    );
+  }
+  const message =
+    error instanceof Error
+      ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ""}`
+      : String(error);
+  return new OwnersApiError(undefined, "NetworkError", message, undefined, true);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,63 @@
+import type { Policy } from "./changes/policy.ts";
+import { StatusStore } from "./changes/status-store.ts";
+import { systemClock } from "./clock.ts";
+import { type Settings, settings } from "./config.ts";
+import { createOwnersClient, type OwnersClient } from "./itwin/owners-client.ts";
+import { PacingGate } from "./itwin/pacing.ts";
+import { createTokenProvider } from "./itwin/token-provider.ts";
+import { createStorageClients, ensureStorage, type StorageClients } from "./storage/clients.ts";
+
+/**
+ * The composition root: one set of clients per process, built on first use from the settings.
+ * Function shells take what they need from here; the modules they call take plain dependencies.
+ */
+export interface Services {
+  settings: Settings;
+  storage: StorageClients;
+  store: StatusStore;
+  owners: OwnersClient;
+  policy: Policy;
+  /** Resolves once queues and the table exist. */
+  ready(): Promise<void>;
+}
+
+let instance: Services | undefined;
+
+export function services(): Services {
+  instance ??= buildServices(settings());
+  return instance;
+}
+
+export function buildServices(config: Settings): Services {
+  const storage = createStorageClients(config);
+  const tokens = createTokenProvider({
+    authority: config.ITWIN_AUTHORITY,
+    clientId: config.ITWIN_CLIENT_ID,
+    clientSecret: config.ITWIN_CLIENT_SECRET,
+    scope: config.ITWIN_SCOPE,
+    timeoutMs: config.ITWIN_HTTP_TIMEOUT_MS,
+    clock: systemClock,
+  });
+  const owners = createOwnersClient({
+    baseUrl: config.ITWIN_API_BASE_URL,
+    getToken: () => tokens.getToken(),
+    invalidateToken: (token) => tokens.invalidate(token),
+    timeoutMs: config.ITWIN_HTTP_TIMEOUT_MS,
+    clock: systemClock,
+    maxInlineWaitMs: config.RETRY_MAX_INLINE_WAIT_MS,
+    gate: new PacingGate(),
+  });
+  return {
+    settings: config,
+    storage,
+    store: new StatusStore(storage.statusTable),
+    owners,
+    policy: {
+      allowedEmailDomains: config.POLICY_ALLOWED_EMAIL_DOMAINS,
+      allowedItwinIds: config.POLICY_ALLOWED_ITWIN_IDS,
+      protectedOwners: config.POLICY_PROTECTED_OWNERS,
+      dryRun: config.POLICY_DRY_RUN,
+    },
+    ready: () => ensureStorage(storage),
+  };
+}

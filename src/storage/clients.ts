@@ -1,0 +1,111 @@
+import { TableClient } from "@azure/data-tables";
+import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from "@azure/identity";
+import { type QueueClient, QueueServiceClient } from "@azure/storage-queue";
+import type { Settings } from "../config.ts";
+
+/** Every storage call gives up after this long per try, so a stalled account cannot hang an invocation. */
+const STORAGE_TRY_TIMEOUT_MS = 10_000;
+const STORAGE_MAX_TRIES = 3;
+
+export interface StorageClients {
+  /** The public inbound queue other systems write to. */
+  requestsQueue: QueueClient;
+  requestsPoisonQueue: QueueClient;
+  /** The internal queue: only `accept` writes it, only the worker reads it. */
+  jobsQueue: QueueClient;
+  jobsPoisonQueue: QueueClient;
+  statusTable: TableClient;
+}
+
+/**
+ * One factory for queues and tables, reading the same settings the Functions host reads for the
+ * `AzureWebJobsStorage` connection: a connection string, or identity-based service URIs with
+ * `__credential=managedidentity` and an optional user-assigned `__clientId`.
+ */
+export function createStorageClients(settings: Settings, credential?: TokenCredential): StorageClients {
+  const connectionString = settings.AzureWebJobsStorage;
+  const queueOptions = {
+    retryOptions: { maxTries: STORAGE_MAX_TRIES, tryTimeoutInMs: STORAGE_TRY_TIMEOUT_MS },
+  };
+  const tableOptions = { retryOptions: { maxRetries: STORAGE_MAX_TRIES - 1 } };
+  let queues: QueueServiceClient;
+  let statusTable: TableClient;
+  if (connectionString !== undefined) {
+    queues = QueueServiceClient.fromConnectionString(connectionString, queueOptions);
+    statusTable = TableClient.fromConnectionString(connectionString, settings.OWNER_CHANGE_STATUS_TABLE, {
+      ...tableOptions,
+      allowInsecureConnection: isLocalEmulator(connectionString),
+    });
+  } else {
+    const identity = credential ?? storageCredential(settings);
+    queues = new QueueServiceClient(
+      required(settings.AzureWebJobsStorage__queueServiceUri),
+      identity,
+      queueOptions,
+    );
+    statusTable = new TableClient(
+      required(settings.AzureWebJobsStorage__tableServiceUri),
+      settings.OWNER_CHANGE_STATUS_TABLE,
+      identity,
+      tableOptions,
+    );
+  }
+  return {
+    requestsQueue: queues.getQueueClient(settings.OWNER_CHANGE_REQUESTS_QUEUE),
+    requestsPoisonQueue: queues.getQueueClient(poisonQueueName(settings.OWNER_CHANGE_REQUESTS_QUEUE)),
+    jobsQueue: queues.getQueueClient(settings.OWNER_CHANGE_JOBS_QUEUE),
+    jobsPoisonQueue: queues.getQueueClient(poisonQueueName(settings.OWNER_CHANGE_JOBS_QUEUE)),
+    statusTable,
+  };
+}
+
+/** The Functions host's naming rule for the queue a message goes to after `maxDequeueCount` failures. */
+export function poisonQueueName(queue: string): string {
+  return `${queue}-poison`;
+}
+
+function storageCredential(settings: Settings): TokenCredential {
+  const clientId = settings.AzureWebJobsStorage__clientId;
+  if (settings.AzureWebJobsStorage__credential === "managedidentity") {
+    return clientId === undefined
+      ? new ManagedIdentityCredential()
+      : new ManagedIdentityCredential({ clientId });
+  }
+  return new DefaultAzureCredential(clientId === undefined ? {} : { managedIdentityClientId: clientId });
+}
+
+function isLocalEmulator(connectionString: string): boolean {
+  return /UseDevelopmentStorage=true|DefaultEndpointsProtocol=http;/i.test(connectionString);
+}
+
+function required(value: string | undefined): string {
+  if (value === undefined)
+    throw new Error("identity-based storage URI missing (config validation should have caught this)");
+  return value;
+}
+
+/**
+ * Creates the queues and the table on first use. In Azure, Bicep creates them up front; locally and in
+ * tests azurite starts empty. Memoised per client set so it costs one round of calls per process.
+ */
+const ensured = new WeakMap<StorageClients, Promise<void>>();
+export function ensureStorage(clients: StorageClients): Promise<void> {
+  let pending = ensured.get(clients);
+  if (pending === undefined) {
+    pending = Promise.all([
+      clients.requestsQueue.createIfNotExists(),
+      clients.requestsPoisonQueue.createIfNotExists(),
+      clients.jobsQueue.createIfNotExists(),
+      clients.jobsPoisonQueue.createIfNotExists(),
+      clients.statusTable.createTable(),
+    ]).then(
+      () => undefined,
+      (error: unknown) => {
+        ensured.delete(clients);
+        throw error;
+      },
+    );
+    ensured.set(clients, pending);
+  }
+  return pending;
+}

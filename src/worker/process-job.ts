@@ -1,0 +1,203 @@
+import type { QueueClient } from "@azure/storage-queue";
+import { jobFor } from "../changes/accept.ts";
+import type { ChangeError, Job, Outcome, StatusDocument } from "../changes/model.ts";
+import { checkPolicy, type Policy, wouldRemoveLastOwner } from "../changes/policy.ts";
+import { isTerminal, type TransitionPatch, transition } from "../changes/status.ts";
+import type { StatusStore, StoredStatus } from "../changes/status-store.ts";
+import { OwnersApiError, RetryLaterError } from "../itwin/errors.ts";
+import type { OwnersClient } from "../itwin/owners-client.ts";
+import { sendJob } from "../storage/messages.ts";
+
+/**
+ * Applies one job (design §4): claim → policy → ordering → plan → owners API → record. Every step is
+ * safe to repeat, because the queue delivers at least once.
+ */
+
+export interface WorkerDeps {
+  store: StatusStore;
+  owners: OwnersClient;
+  jobsQueue: QueueClient;
+  policy: Policy;
+  now: () => Date;
+  maxAttempts: number;
+  log: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface Delivery {
+  /** 1 on the first delivery of this queue message. */
+  dequeueCount: number;
+  maxDequeueCount: number;
+}
+
+export type JobResult =
+  | { kind: "skipped"; reason: string }
+  | { kind: "finished"; status: StatusDocument["status"]; outcome?: Outcome }
+  | { kind: "rescheduled"; delayMs: number };
+
+export async function processJob(job: Job, delivery: Delivery, deps: WorkerDeps): Promise<JobResult> {
+  const stored = await deps.store.get(job.requestId);
+  if (stored === undefined) return { kind: "skipped", reason: "no status record for this request" };
+  if (isTerminal(stored.doc.status)) return { kind: "skipped", reason: `already ${stored.doc.status}` };
+  if (stored.doc.status === "held") return { kind: "skipped", reason: "held for approval" };
+
+  const attempts = stored.doc.attempts + 1;
+  const claimed = await save(stored, "processing", { attempts, note: `attempt ${attempts}` }, deps);
+
+  try {
+    return await apply(job, claimed, deps);
+  } catch (error) {
+    if (error instanceof RetryLaterError) return reschedule(job, claimed, error, deps);
+    if (error instanceof OwnersApiError && !error.transient) {
+      await finish(claimed, "failed", { error: changeError(error) }, deps);
+      return { kind: "finished", status: "failed" };
+    }
+    if (delivery.dequeueCount >= delivery.maxDequeueCount) {
+      // The host moves the message to the poison queue after this; the record says why.
+      const cause = error instanceof OwnersApiError ? changeError(error) : unexpected(error);
+      await finish(
+        claimed,
+        "failed",
+        {
+          error: cause,
+          note: `gave up after ${delivery.dequeueCount} deliveries; job moved to the poison queue`,
+        },
+        deps,
+      ).catch(() => undefined);
+    }
+    throw error;
+  }
+}
+
+async function apply(job: Job, claimed: StoredStatus, deps: WorkerDeps): Promise<JobResult> {
+  const verdict = checkPolicy(job, deps.policy);
+  if (!verdict.allowed) {
+    await finish(claimed, "rejected", { error: { code: verdict.code, message: verdict.message } }, deps);
+    return { kind: "finished", status: "rejected" };
+  }
+
+  if (job.occurredAt !== undefined) {
+    const last = await deps.store.lastApplied(job.itwinId, job.email);
+    if (last !== undefined && last.occurredAt > job.occurredAt && last.requestId !== job.requestId) {
+      return succeed(
+        claimed,
+        "superseded",
+        { note: `a newer change (${last.requestId}, ${last.occurredAt}) was applied` },
+        deps,
+      );
+    }
+  }
+
+  const dryRun = job.dryRun || deps.policy.dryRun;
+  if (job.action === "add") {
+    if (dryRun)
+      return succeed(claimed, "planned", { note: `dry run: would add ${job.email} as owner` }, deps);
+    const result = await deps.owners.addOwner(job.itwinId, job.email);
+    const patch: TransitionPatch = {};
+    if (result.kind === "added" && result.memberId) patch.memberId = result.memberId;
+    if (result.kind === "invited") patch.invitationId = result.invitationId;
+    return succeed(claimed, result.kind, patch, deps, job);
+  }
+
+  const lookup = await deps.owners.findOwner(job.itwinId, job.email);
+  if (lookup.member === undefined) return succeed(claimed, "not-owner", {}, deps, job);
+  const memberId = lookup.member.id;
+  if (lookup.complete && wouldRemoveLastOwner(lookup.ownersSeen - 1, true)) {
+    await finish(
+      claimed,
+      "rejected",
+      {
+        memberId,
+        error: {
+          code: "LastOwner",
+          message: "removing this owner would leave the iTwin without a human owner",
+        },
+      },
+      deps,
+    );
+    return { kind: "finished", status: "rejected" };
+  }
+  if (dryRun)
+    return succeed(claimed, "planned", { memberId, note: `dry run: would remove member ${memberId}` }, deps);
+  const result = await deps.owners.removeOwner(job.itwinId, memberId);
+  return succeed(claimed, result.kind, { memberId }, deps, job);
+}
+
+async function succeed(
+  claimed: StoredStatus,
+  outcome: Outcome,
+  patch: TransitionPatch,
+  deps: WorkerDeps,
+  applied?: Job,
+): Promise<JobResult> {
+  if (applied?.occurredAt !== undefined) {
+    await deps.store.recordApplied(applied.itwinId, applied.email, applied.occurredAt, applied.requestId);
+  }
+  await finish(claimed, "succeeded", { ...patch, outcome }, deps);
+  return { kind: "finished", status: "succeeded", outcome };
+}
+
+async function reschedule(
+  job: Job,
+  claimed: StoredStatus,
+  error: RetryLaterError,
+  deps: WorkerDeps,
+): Promise<JobResult> {
+  if (job.attempt >= deps.maxAttempts) {
+    await finish(
+      claimed,
+      "failed",
+      { error: changeError(error.cause), note: `gave up after ${job.attempt} scheduled attempts` },
+      deps,
+    );
+    return { kind: "finished", status: "failed" };
+  }
+  // Record first, then enqueue: a crash in between leaves a `queued` record whose original message is
+  // redelivered by the host, so nothing is lost.
+  const at = new Date(deps.now().getTime() + error.delayMs).toISOString();
+  await save(claimed, "queued", { note: `retry scheduled for ${at}: ${error.cause.code}` }, deps);
+  await sendJob(
+    deps.jobsQueue,
+    { ...jobFor(claimed.doc, job.attempt + 1), correlationId: job.correlationId },
+    error.delayMs,
+  );
+  return { kind: "rescheduled", delayMs: error.delayMs };
+}
+
+async function finish(
+  stored: StoredStatus,
+  status: "succeeded" | "failed" | "rejected",
+  patch: TransitionPatch,
+  deps: WorkerDeps,
+): Promise<void> {
+  await save(stored, status, patch, deps);
+  deps.log(`request ${stored.doc.id} ${status}`, {
+    requestId: stored.doc.id,
+    status,
+    outcome: patch.outcome,
+    errorCode: patch.error?.code,
+    correlationId: stored.doc.correlationId,
+    apiCorrelationId: patch.error?.correlationId,
+  });
+}
+
+async function save(
+  stored: StoredStatus,
+  status: StatusDocument["status"],
+  patch: TransitionPatch,
+  deps: WorkerDeps,
+): Promise<StoredStatus> {
+  const doc = transition(stored.doc, status, deps.now(), patch);
+  const etag = await deps.store.replace(doc, stored.fingerprint, stored.etag);
+  return { doc, fingerprint: stored.fingerprint, etag };
+}
+
+function changeError(error: OwnersApiError): ChangeError {
+  const result: ChangeError = { code: error.code, message: error.message };
+  if (error.httpStatus !== undefined) result.httpStatus = error.httpStatus;
+  if (error.correlationId !== undefined) result.correlationId = error.correlationId;
+  return result;
+}
+
+function unexpected(error: unknown): ChangeError {
+  return { code: "InternalError", message: error instanceof Error ? error.message : String(error) };
+}
