@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import type { StatusDocument } from "../../../src/changes/model.ts";
+import {
+  canTransition,
+  InvalidTransitionError,
+  isTerminal,
+  MAX_HISTORY,
+  transition,
+} from "../../../src/changes/status.ts";
+
+const doc: StatusDocument = {
+  id: "r-00000000-0000-4000-8000-000000000000",
+  status: "queued",
+  itwinId: "5e3b1a7e-8c1d-4f3a-9b2e-000000000001",
+  email: "alice@corp.example",
+  action: "add",
+  dryRun: false,
+  via: "http",
+  correlationId: "c1",
+  attempts: 0,
+  createdAt: "2026-11-23T00:00:00.000Z",
+  updatedAt: "2026-11-23T00:00:00.000Z",
+  history: [{ at: "2026-11-23T00:00:00.000Z", status: "queued" }],
+};
+
+describe("status transitions", () => {
+  it("follows the life cycle and records each step", () => {
+    const processing = transition(doc, "processing", new Date("2026-11-23T00:00:01Z"), { attempts: 1 });
+    const done = transition(processing, "succeeded", new Date("2026-11-23T00:00:02Z"), {
+      outcome: "added",
+      memberId: "m1",
+      note: "ok",
+    });
+    expect(done).toMatchObject({
+      status: "succeeded",
+      outcome: "added",
+      memberId: "m1",
+      attempts: 1,
+      updatedAt: "2026-11-23T00:00:02.000Z",
+    });
+    expect(done.history.map((h) => h.status)).toEqual(["queued", "processing", "succeeded"]);
+    expect(done.history[2]?.note).toBe("ok");
+    expect(doc.status).toBe("queued");
+  });
+
+  it("refuses to leave a terminal state", () => {
+    const failed = transition(transition(doc, "processing", new Date()), "failed", new Date());
+    expect(isTerminal(failed.status)).toBe(true);
+    expect(() => transition(failed, "processing", new Date())).toThrow(InvalidTransitionError);
+    expect(canTransition("succeeded", "queued")).toBe(false);
+    expect(canTransition("processing", "queued")).toBe(true);
+    expect(canTransition("held", "queued")).toBe(true);
+  });
+
+  it("keeps history bounded", () => {
+    let current = transition(doc, "processing", new Date());
+    for (let i = 0; i < MAX_HISTORY + 10; i++) current = transition(current, "processing", new Date());
+    expect(current.history).toHaveLength(MAX_HISTORY);
+  });
+});

@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseSettings } from "../../src/config.ts";
+
+const minimal = {
+  AzureWebJobsStorage: "UseDevelopmentStorage=true",
+  ITWIN_API_BASE_URL: "http://127.0.0.1:7080",
+  ITWIN_AUTHORITY: "http://127.0.0.1:7080",
+  ITWIN_CLIENT_ID: "itwin-owner-automation-dev",
+  ITWIN_CLIENT_SECRET: "dev-secret",
+};
+
+function problems(env: Record<string, string | undefined>): readonly string[] {
+  try {
+    parseSettings(env);
+    return [];
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+}
+
+describe("parseSettings", () => {
+  it("fills the documented defaults", () => {
+    expect(parseSettings(minimal)).toMatchObject({
+      OWNER_CHANGE_REQUESTS_QUEUE: "owner-change-requests",
+      OWNER_CHANGE_JOBS_QUEUE: "owner-change-jobs",
+      OWNER_CHANGE_STATUS_TABLE: "OwnerChanges",
+      ITWIN_SCOPE: "itwin-platform",
+      QUEUE_MAX_DEQUEUE_COUNT: 5,
+      POLICY_ALLOWED_EMAIL_DOMAINS: [],
+      POLICY_DRY_RUN: false,
+    });
+  });
+
+  it("names each missing or wrong setting", () => {
+    const found = problems({
+      ...minimal,
+      ITWIN_CLIENT_SECRET: undefined,
+      ITWIN_API_BASE_URL: "ftp://x",
+      OWNER_CHANGE_JOBS_QUEUE: "Bad_Name",
+    });
+    expect(found.join("\n")).toMatch(/ITWIN_CLIENT_SECRET is not set/);
+    expect(found.join("\n")).toMatch(/ITWIN_API_BASE_URL is invalid/);
+    expect(found.join("\n")).toMatch(/OWNER_CHANGE_JOBS_QUEUE is invalid/);
+    expect(problems({ ...minimal, RETRY_MAX_ATTEMPTS: "many" }).join()).toMatch(/RETRY_MAX_ATTEMPTS/);
+  });
+
+  it("needs storage as a connection string or as both identity-based URIs", () => {
+    expect(problems({ ...minimal, AzureWebJobsStorage: undefined }).join()).toMatch(
+      /AzureWebJobsStorage is not set/,
+    );
+    expect(
+      problems({
+        ...minimal,
+        AzureWebJobsStorage: undefined,
+        AzureWebJobsStorage__queueServiceUri: "https://a.queue.core.windows.net",
+      }).join(),
+    ).toMatch(/AzureWebJobsStorage__tableServiceUri is not set/);
+    expect(
+      parseSettings({
+        ...minimal,
+        AzureWebJobsStorage: undefined,
+        AzureWebJobsStorage__queueServiceUri: "https://a.queue.core.windows.net",
+        AzureWebJobsStorage__tableServiceUri: "https://a.table.core.windows.net",
+        AzureWebJobsStorage__credential: "managedidentity",
+      }).AzureWebJobsStorage__credential,
+    ).toBe("managedidentity");
+  });
+
+  it("parses policy lists and flags", () => {
+    const settings = parseSettings({
+      ...minimal,
+      POLICY_ALLOWED_EMAIL_DOMAINS: " Corp.example, ,x.example",
+      POLICY_DRY_RUN: "true",
+    });
+    expect(settings.POLICY_ALLOWED_EMAIL_DOMAINS).toEqual(["corp.example", "x.example"]);
+    expect(settings.POLICY_DRY_RUN).toBe(true);
+    expect(problems({ ...minimal, POLICY_DRY_RUN: "maybe" }).join()).toMatch(/POLICY_DRY_RUN/);
+  });
+});

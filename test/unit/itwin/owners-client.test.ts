@@ -1,0 +1,230 @@
+import { describe, expect, it } from "vitest";
+import { OwnersApiError, RetryLaterError } from "../../../src/itwin/errors.ts";
+import { createOwnersClient } from "../../../src/itwin/owners-client.ts";
+import { PacingGate } from "../../../src/itwin/pacing.ts";
+import { FakeClock } from "../../support/fake-clock.ts";
+
+/**
+ * The owners client against a scripted fetch: every request is recorded and answered by the next
+ * scripted response, so retry decisions can be checked exactly and without waiting.
+ */
+type Script = (request: Request) => Response;
+
+function harness(script: Script[], options: { maxInlineWaitMs?: number; tokens?: string[] } = {}) {
+  const clock = new FakeClock();
+  const requests: Request[] = [];
+  const tokens = options.tokens ?? ["t1", "t2", "t3"];
+  const invalidated: string[] = [];
+  let tokenIndex = 0;
+  const fetchStub = (async (input: Request) => {
+    requests.push(input.clone());
+    const next = script.shift();
+    if (next === undefined) throw new Error(`unscripted request ${input.method} ${input.url}`);
+    return next(input);
+  }) as unknown as typeof fetch;
+  const gate = new PacingGate();
+  const client = createOwnersClient({
+    baseUrl: "https://api.test",
+    getToken: async () => tokens[Math.min(tokenIndex, tokens.length - 1)] as string,
+    invalidateToken: (token) => {
+      invalidated.push(token);
+      tokenIndex++;
+    },
+    timeoutMs: 1000,
+    clock,
+    maxInlineWaitMs: options.maxInlineWaitMs ?? 5000,
+    gate,
+    random: () => 0,
+    fetch: fetchStub,
+  });
+  return { client, clock, requests, invalidated, gate };
+}
+
+const json =
+  (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  () =>
+    new Response(JSON.stringify(body), {
+      status,
+      headers: { "content-type": "application/json", ...headers },
+    });
+const text =
+  (status: number, body: string, headers: Record<string, string> = {}) =>
+  () =>
+    new Response(body, { status, headers });
+const ITWIN = "5e3b1a7e-8c1d-4f3a-9b2e-000000000001";
+
+describe("addOwner", () => {
+  it("sends the v2 Accept header and a bearer token, and reads a member as added", async () => {
+    const { client, requests } = harness([
+      json(201, { member: { id: "m1", email: "a@corp.example" }, invitation: null }),
+    ]);
+    await expect(client.addOwner(ITWIN, "a@corp.example")).resolves.toMatchObject({
+      kind: "added",
+      memberId: "m1",
+    });
+    const [request] = requests;
+    expect(request?.url).toBe(`https://api.test/accesscontrol/itwins/${ITWIN}/members/owners`);
+    expect(request?.headers.get("accept")).toBe("application/vnd.bentley.itwin-platform.v2+json");
+    expect(request?.headers.get("authorization")).toBe("Bearer t1");
+    expect(await request?.json()).toEqual({ email: "a@corp.example" });
+  });
+
+  it("reads an invitation and the older { member } shape", async () => {
+    const { client } = harness([
+      json(201, { member: null, invitation: { id: "inv1", email: "x@other.example" } }),
+      json(201, { member: { id: "m2", email: "b@corp.example" } }),
+    ]);
+    await expect(client.addOwner(ITWIN, "x@other.example")).resolves.toMatchObject({
+      kind: "invited",
+      invitationId: "inv1",
+    });
+    await expect(client.addOwner(ITWIN, "b@corp.example")).resolves.toMatchObject({
+      kind: "added",
+      memberId: "m2",
+    });
+  });
+
+  it("treats a conflict as already-owner, not as a failure", async () => {
+    const { client } = harness([json(409, { error: { code: "MemberAlreadyExists", message: "already" } })]);
+    await expect(client.addOwner(ITWIN, "a@corp.example")).resolves.toMatchObject({ kind: "already-owner" });
+  });
+
+  it("waits for the rate-limit reset after a 429 and then succeeds", async () => {
+    const { client, clock, requests } = harness([
+      (_request) =>
+        new Response(JSON.stringify({ error: { code: "RateLimitExceeded", message: "slow down" } }), {
+          status: 429,
+          headers: {
+            "x-rate-limit-remaining": "0",
+            "x-rate-limit-reset": new Date(clock.now() + 800).toISOString(),
+          },
+        }),
+      json(201, { member: { id: "m1", email: "a@corp.example" } }),
+    ]);
+    await expect(client.addOwner(ITWIN, "a@corp.example")).resolves.toMatchObject({ kind: "added" });
+    expect(requests).toHaveLength(2);
+    expect(clock.sleeps.reduce((a, b) => a + b, 0)).toBe(800);
+  });
+
+  it("retries a 503 with backoff, then succeeds", async () => {
+    const { client, requests } = harness([
+      text(503, "<html><body>Service Unavailable</body></html>", { "content-type": "text/html" }),
+      json(201, { member: { id: "m1", email: "a@corp.example" } }),
+    ]);
+    await expect(client.addOwner(ITWIN, "a@corp.example")).resolves.toMatchObject({ kind: "added" });
+    expect(requests).toHaveLength(2);
+  });
+
+  it("refreshes the token once after a 401 and retries", async () => {
+    const { client, requests, invalidated } = harness([
+      json(401, { error: { code: "InvalidToken", message: "expired" } }),
+      json(201, { member: { id: "m1", email: "a@corp.example" } }),
+    ]);
+    await expect(client.addOwner(ITWIN, "a@corp.example")).resolves.toMatchObject({ kind: "added" });
+    expect(invalidated).toEqual(["t1"]);
+    expect(requests.map((r) => r.headers.get("authorization"))).toEqual(["Bearer t1", "Bearer t2"]);
+  });
+
+  it("fails permanently on a second 401 and on a 404, keeping the API's code and correlation id", async () => {
+    const { client } = harness([
+      json(401, { error: { code: "InvalidToken", message: "expired" } }),
+      json(401, { error: { code: "InvalidToken", message: "still" } }),
+      json(
+        404,
+        { error: { code: "ItwinNotFound", message: "Requested iTwin is not available." } },
+        { "x-correlation-id": "c-404" },
+      ),
+    ]);
+    await expect(client.addOwner(ITWIN, "a@corp.example")).rejects.toMatchObject({
+      httpStatus: 401,
+      transient: false,
+    });
+    const error = await client.addOwner(ITWIN, "a@corp.example").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OwnersApiError);
+    expect(error).toMatchObject({
+      httpStatus: 404,
+      code: "ItwinNotFound",
+      correlationId: "c-404",
+      transient: false,
+    });
+  });
+
+  it("hands a wait longer than the inline budget back to the caller instead of sleeping", async () => {
+    const { client, clock } = harness(
+      [json(429, { error: { code: "TooManyRequests", message: "x" } }, { "retry-after": "30" })],
+      {
+        maxInlineWaitMs: 5000,
+      },
+    );
+    const error = await client.addOwner(ITWIN, "a@corp.example").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RetryLaterError);
+    expect((error as RetryLaterError).delayMs).toBeGreaterThanOrEqual(30_000);
+    expect(clock.sleeps).toEqual([]);
+  });
+
+  it("throws the transient error when the inline attempts are used up", async () => {
+    const { client, requests } = harness([
+      text(503, "busy"),
+      text(503, "busy"),
+      text(503, "busy"),
+      text(503, "busy"),
+    ]);
+    await expect(client.addOwner(ITWIN, "a@corp.example")).rejects.toMatchObject({
+      httpStatus: 503,
+      code: "Http503",
+      transient: true,
+    });
+    expect(requests).toHaveLength(4);
+  });
+
+  it("retries network errors", async () => {
+    const { client } = harness([
+      () => {
+        throw new TypeError("fetch failed");
+      },
+      json(201, { member: { id: "m1", email: "a@corp.example" } }),
+    ]);
+    await expect(client.addOwner(ITWIN, "a@corp.example")).resolves.toMatchObject({ kind: "added" });
+  });
+});
+
+describe("findOwner and removeOwner", () => {
+  const page = (members: unknown[], next?: string) =>
+    json(200, { members, _links: { self: { href: "x" }, ...(next ? { next: { href: next } } : {}) } });
+
+  it("follows next links on the API's origin and skips members without email", async () => {
+    const { client, requests } = harness([
+      page(
+        [
+          { id: "1", email: null },
+          { id: "2", email: "x@corp.example" },
+        ],
+        `https://api.test/accesscontrol/itwins/${ITWIN}/members/owners?$top=2&$skip=2`,
+      ),
+      page([{ id: "3", email: "Bob@Corp.example" }]),
+    ]);
+    const lookup = await client.findOwner(ITWIN, "bob@corp.example");
+    expect(lookup).toMatchObject({ member: { id: "3" }, ownersSeen: 3, complete: true });
+    expect(requests[1]?.url).toContain("$skip=2");
+  });
+
+  it("never follows a next link to another origin", async () => {
+    const { client, requests } = harness([
+      page([{ id: "1", email: "a@corp.example" }], "https://evil.test/steal?$skip=1"),
+      page([]),
+    ]);
+    await client.findOwner(ITWIN, "nobody@corp.example");
+    expect(requests[1]?.url.startsWith("https://api.test/")).toBe(true);
+  });
+
+  it("reports removed, not-owner for an unknown member, and fails for an unknown iTwin", async () => {
+    const { client } = harness([
+      () => new Response(null, { status: 204 }),
+      json(404, { error: { code: "TeamMemberNotFound", message: "no" } }),
+      json(404, { error: { code: "ItwinNotFound", message: "no" } }),
+    ]);
+    await expect(client.removeOwner(ITWIN, "m1")).resolves.toMatchObject({ kind: "removed" });
+    await expect(client.removeOwner(ITWIN, "m1")).resolves.toMatchObject({ kind: "not-owner" });
+    await expect(client.removeOwner(ITWIN, "m1")).rejects.toMatchObject({ code: "ItwinNotFound" });
+  });
+});
