@@ -1,0 +1,106 @@
+import { format } from "node:util";
+import type { LogLevelName } from "./host-config.ts";
+import { logLevelFor } from "./host-config.ts";
+
+/**
+ * The runner's log lines: `HH:MM:SS.mmm LEVEL [scope] message`, where scope is the function name
+ * (or `runner` / `http` / `queue`). Levels follow host.json `logging.logLevel`.
+ */
+
+const RANK: Record<LogLevelName, number> = {
+  trace: 0,
+  debug: 1,
+  information: 2,
+  warning: 3,
+  error: 4,
+  critical: 5,
+  none: 6,
+};
+
+const LABEL: Record<string, string> = {
+  trace: "TRACE",
+  debug: "DEBUG",
+  information: "INFO ",
+  warning: "WARN ",
+  error: "ERROR",
+  critical: "CRIT ",
+};
+
+export function normaliseLevel(level: string): Exclude<LogLevelName, "none"> {
+  switch (level.toLowerCase()) {
+    case "trace":
+      return "trace";
+    case "debug":
+      return "debug";
+    case "warn":
+    case "warning":
+      return "warning";
+    case "error":
+      return "error";
+    case "critical":
+      return "critical";
+    default:
+      return "information";
+  }
+}
+
+export interface LogWriter {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+const consoleWriter: LogWriter = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+export class Logger {
+  constructor(
+    private readonly levels: Record<string, LogLevelName> = {},
+    private readonly writer: LogWriter = consoleWriter,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  enabled(level: string, functionName?: string): boolean {
+    return RANK[normaliseLevel(level)] >= RANK[logLevelFor(this.levels, functionName)];
+  }
+
+  /** One line; `functionName` selects the `Function.<name>` log level and is the scope shown. */
+  write(
+    level: string,
+    scope: string,
+    message: string,
+    options: { functionName?: string; invocationId?: string } = {},
+  ) {
+    const lvl = normaliseLevel(level);
+    if (!this.enabled(lvl, options.functionName)) return;
+    const time = this.now().toISOString().slice(11, 23);
+    const inv = options.invocationId ? ` (${options.invocationId.slice(0, 8)})` : "";
+    const text = message.replace(/\n/g, `\n${" ".repeat(time.length + 7)}`);
+    const line = `${time} ${LABEL[lvl]} [${scope}]${inv} ${text}`;
+    if (RANK[lvl] >= RANK.warning) this.writer.err(line);
+    else this.writer.out(line);
+  }
+
+  info(scope: string, ...args: unknown[]) {
+    this.write("information", scope, format(...args));
+  }
+  warn(scope: string, ...args: unknown[]) {
+    this.write("warning", scope, format(...args));
+  }
+  error(scope: string, ...args: unknown[]) {
+    this.write("error", scope, format(...args));
+  }
+  debug(scope: string, ...args: unknown[]) {
+    this.write("debug", scope, format(...args));
+  }
+}
+
+/** A short, stack-free description of an error for log lines. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = error.cause instanceof Error ? ` (cause: ${error.cause.message})` : "";
+    return `${error.name === "Error" ? "" : `${error.name}: `}${error.message}${cause}`;
+  }
+  return String(error);
+}
