@@ -26,6 +26,8 @@ const memberSchema = z.looseObject({
   id: z.string().min(1),
   email: z.string().nullish(),
   givenName: z.string().nullish(),
+  /** v2 says `surname`; the older tutorial `surName`. Neither is needed, both are kept. */
+  surname: z.string().nullish(),
   surName: z.string().nullish(),
   organization: z.string().nullish(),
 });
