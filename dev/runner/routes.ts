@@ -329,7 +329,8 @@ export function compileRoute(route: string, prefix = ""): CompiledRoute {
           inner += escapeRegex(part.text);
         } else {
           groups.push(part.param);
-          inner += part.param.optional ? "(.*?)" : "(.+?)";
+          // Greedy, like ASP.NET matching complex segments right to left: {name}.{ext} on a.b.c → a.b + c.
+          inner += part.param.optional ? "(.*)" : "(.+)";
         }
       }
       pattern += `/${inner}`;

@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import {
+  applyLocalSettings,
+  parseLocalSettings,
+  parseRunnerArgs,
+  UsageError,
+} from "../../../dev/runner/settings.ts";
+
+describe("parseRunnerArgs", () => {
+  it("has sensible defaults", () => {
+    expect(parseRunnerArgs([], {})).toEqual({
+      entry: "src/index.ts",
+      port: undefined,
+      hostJson: "host.json",
+      localSettings: { path: "local.settings.json", explicit: false },
+    });
+  });
+
+  it("reads flags, PORT and RUNNER_HOST_JSON", () => {
+    expect(parseRunnerArgs(["--entry", "dist/index.js", "--port", "8080"], { PORT: "9000" })).toMatchObject({
+      entry: "dist/index.js",
+      port: 8080,
+    });
+    expect(parseRunnerArgs([], { PORT: "9000", RUNNER_HOST_JSON: "test/host.json" })).toMatchObject({
+      port: 9000,
+      hostJson: "test/host.json",
+    });
+    expect(parseRunnerArgs(["--host-json", "a.json"], { RUNNER_HOST_JSON: "b.json" })).toMatchObject({
+      hostJson: "a.json",
+    });
+    expect(parseRunnerArgs(["--no-local-settings"], {})).toMatchObject({ localSettings: undefined });
+    expect(parseRunnerArgs(["--local-settings", "x.json"], {})).toMatchObject({
+      localSettings: { path: "x.json", explicit: true },
+    });
+  });
+
+  it("answers help", () => {
+    expect(parseRunnerArgs(["--help"], {})).toBe("help");
+    expect(parseRunnerArgs(["-h"], {})).toBe("help");
+  });
+
+  it("rejects bad input with a usage error", () => {
+    expect(() => parseRunnerArgs(["--port", "http"], {})).toThrow(UsageError);
+    expect(() => parseRunnerArgs(["--port", "70000"], {})).toThrow(/not a port/);
+    expect(() => parseRunnerArgs([], { PORT: "x" })).toThrow(/PORT/);
+    expect(() => parseRunnerArgs(["--bogus"], {})).toThrow(UsageError);
+    expect(() => parseRunnerArgs(["--local-settings", "a", "--no-local-settings"], {})).toThrow(UsageError);
+  });
+});
+
+describe("local.settings.json", () => {
+  it("reads Values and Host.LocalHttpPort", () => {
+    expect(
+      parseLocalSettings({
+        IsEncrypted: false,
+        Values: {
+          AzureWebJobsStorage: "UseDevelopmentStorage=true",
+          FUNCTIONS_WORKER_RUNTIME: "node",
+          N: 3,
+          NULL: null,
+        },
+        Host: { LocalHttpPort: 7072 },
+      }),
+    ).toEqual({
+      values: { AzureWebJobsStorage: "UseDevelopmentStorage=true", FUNCTIONS_WORKER_RUNTIME: "node", N: "3" },
+      localHttpPort: 7072,
+    });
+  });
+
+  it("refuses encrypted files and wrong shapes", () => {
+    expect(() => parseLocalSettings({ IsEncrypted: true, Values: {} })).toThrow(/IsEncrypted/);
+    expect(() => parseLocalSettings([])).toThrow(/JSON object/);
+    expect(() => parseLocalSettings({ Values: [] })).toThrow(/Values/);
+  });
+
+  it("fills only unset variables: the environment wins", () => {
+    const env: Record<string, string | undefined> = { A: "from-env", EMPTY: "" };
+    const filled = applyLocalSettings(env, { A: "from-file", B: "from-file", EMPTY: "from-file" });
+    expect(env).toEqual({ A: "from-env", B: "from-file", EMPTY: "" });
+    expect(filled).toEqual(["B"]);
+  });
+});
