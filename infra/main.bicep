@@ -1,0 +1,262 @@
+// itwin-owner-automation on Azure: a Flex Consumption function app with a user-assigned identity,
+// identity-only storage (queues, status table, deployment package), Key Vault for secrets, and
+// Application Insights with Entra ID authentication. `azd up` deploys it; docs/deploy.md explains.
+//
+// test/unit/infra/consistency.test.ts reads this folder as text and keeps it in step with
+// src/config.ts and host.json: required settings present, contract names equal to the schema
+// defaults, no storage keys anywhere, node 22. Keep `var appSettings` below one object literal.
+
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the azd environment; part of every resource name and the azd-env-name tag.')
+param environmentName string
+
+@minLength(1)
+@description('Region for every resource; it must offer the Flex Consumption plan.')
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string
+
+@description('Optional: object id of the person running the deployment, given data roles for debugging (azd fills it in).')
+param principalId string = ''
+
+@description('Type of principalId; only a User gets the debugging roles (azd fills it in).')
+@allowed([
+  'User'
+  'Group'
+  'ServicePrincipal'
+])
+param principalType string = 'User'
+
+// --- the iTwin Platform ---
+
+@description('Base URL of the iTwin Platform APIs.')
+param itwinApiBaseUrl string = 'https://api.bentley.com'
+
+@description('Bentley IMS authority; the token endpoint is <authority>/connect/token.')
+param itwinAuthority string = 'https://ims.bentley.com'
+
+@minLength(1)
+@description('Client id of the iTwin Platform service application (client credentials).')
+param itwinClientId string
+
+@description('OAuth scope requested with the client credentials.')
+param itwinScope string = 'itwin-platform'
+
+@secure()
+@description('Optional: the service application\'s client secret, written to Key Vault. Leave empty and set it with `az keyvault secret set` instead (docs/deploy.md).')
+param itwinClientSecret string = ''
+
+// --- signed webhooks (design §7) ---
+
+@description('Whether the app reads WEBHOOK_SECRETS from Key Vault; set the secret before turning this on.')
+param webhookSecretsEnabled bool = false
+
+@secure()
+@description('Optional: webhook signing secrets (whsec_..., comma-separated), written to Key Vault.')
+param webhookSecrets string = ''
+
+// --- scale ---
+
+// Every instance shares one iTwin API rate budget: subscription quotas are per OAuth client, not per
+// instance (design §6; docs/rate-limits.md). More instances than the budget can feed only add
+// 429s and retries, so keep this at the Flex minimum unless measurements say otherwise.
+@description('Upper bound on function app instances (Flex Consumption allows 40-1000). All instances share the iTwin client\'s rate budget.')
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+
+@description('Memory per instance in MB.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+@description('Key Vault purge protection. Once on it cannot be turned off; turn it off only for throwaway environments.')
+param keyVaultPurgeProtection bool = true
+
+// --- policy (design §7); empty means "no restriction" / off ---
+
+@description('Comma-separated e-mail domains that may be made owners. Empty: any domain.')
+param policyAllowedEmailDomains string = ''
+
+@description('Comma-separated iTwin ids the app may change. Empty: any iTwin the service client owns.')
+param policyAllowedItwinIds string = ''
+
+@description('Comma-separated e-mail addresses that are never removed as owners.')
+param policyProtectedOwners string = ''
+
+@description('"true" plans every change without calling the owners API\'s write endpoints.')
+@allowed([
+  ''
+  'true'
+  'false'
+])
+param policyDryRun string = ''
+
+// --- names ---
+
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = {
+  'azd-env-name': environmentName
+}
+
+// Contract names (design §8). They equal the defaults in src/config.ts; the consistency test checks.
+var requestsQueueName = 'owner-change-requests'
+var jobsQueueName = 'owner-change-jobs'
+var statusTableName = 'OwnerChanges'
+
+var itwinClientSecretName = 'itwin-client-secret'
+var webhookSecretsName = 'webhook-secrets'
+var deploymentContainerName = 'deployment-package'
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: 'rg-${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity './app/identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: 'id-api-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module storage './app/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: 'st${resourceToken}'
+    location: location
+    tags: tags
+    queueNames: [
+      requestsQueueName
+      '${requestsQueueName}-poison'
+      jobsQueueName
+      '${jobsQueueName}-poison'
+    ]
+    tableNames: [
+      statusTableName
+    ]
+    deploymentContainerName: deploymentContainerName
+  }
+}
+
+module monitoring './app/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: 'log-${resourceToken}'
+    applicationInsightsName: 'appi-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module keyVault './app/keyvault.bicep' = {
+  name: 'keyvault'
+  scope: rg
+  params: {
+    name: 'kv-${resourceToken}'
+    location: location
+    tags: tags
+    enablePurgeProtection: keyVaultPurgeProtection
+    itwinClientSecretName: itwinClientSecretName
+    itwinClientSecret: itwinClientSecret
+    webhookSecretsName: webhookSecretsName
+    webhookSecrets: webhookSecrets
+  }
+}
+
+module rbac './app/rbac.bicep' = {
+  name: 'rbac'
+  scope: rg
+  params: {
+    appPrincipalId: identity.outputs.principalId
+    storageAccountName: storage.outputs.name
+    keyVaultName: keyVault.outputs.name
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    debugPrincipalId: principalId
+    debugPrincipalType: principalType
+  }
+}
+
+// Key Vault references use versionless secret URIs (a trailing slash, no version): they follow the
+// latest version of the secret, so rotating it needs no change here (docs/deploy.md).
+var itwinClientSecretReference = '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.uri}secrets/${itwinClientSecretName}/)'
+var webhookSecretsReference = '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.uri}secrets/${webhookSecretsName}/)'
+
+// Every app setting the app gets. Secrets are Key Vault references, storage is identity-based
+// (AzureWebJobsStorage__* is read by the host's triggers and by our own queue/table clients alike).
+var appSettings = {
+  AzureWebJobsStorage__blobServiceUri: storage.outputs.blobEndpoint
+  AzureWebJobsStorage__queueServiceUri: storage.outputs.queueEndpoint
+  AzureWebJobsStorage__tableServiceUri: storage.outputs.tableEndpoint
+  AzureWebJobsStorage__credential: 'managedidentity'
+  AzureWebJobsStorage__clientId: identity.outputs.clientId
+
+  APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.connectionString
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.outputs.clientId};Authorization=AAD'
+
+  OWNER_CHANGE_REQUESTS_QUEUE: requestsQueueName
+  OWNER_CHANGE_JOBS_QUEUE: jobsQueueName
+  OWNER_CHANGE_STATUS_TABLE: statusTableName
+
+  ITWIN_API_BASE_URL: itwinApiBaseUrl
+  ITWIN_AUTHORITY: itwinAuthority
+  ITWIN_CLIENT_ID: itwinClientId
+  ITWIN_CLIENT_SECRET: itwinClientSecretReference
+  ITWIN_SCOPE: itwinScope
+
+  // An unresolvable reference would reach the app as the literal "@Microsoft.KeyVault(...)" text,
+  // so the reference is only written once webhook signing is switched on.
+  WEBHOOK_SECRETS: webhookSecretsEnabled ? webhookSecretsReference : ''
+
+  POLICY_ALLOWED_EMAIL_DOMAINS: policyAllowedEmailDomains
+  POLICY_ALLOWED_ITWIN_IDS: policyAllowedItwinIds
+  POLICY_PROTECTED_OWNERS: policyProtectedOwners
+  POLICY_DRY_RUN: policyDryRun
+}
+
+module api './app/api.bicep' = {
+  name: 'api'
+  scope: rg
+  params: {
+    name: 'func-${resourceToken}'
+    planName: 'plan-${resourceToken}'
+    location: location
+    tags: tags
+    identityId: identity.outputs.id
+    deploymentContainerUrl: storage.outputs.deploymentContainerUrl
+    maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+    appSettings: appSettings
+  }
+  // The app starts resolving Key Vault references and reaching storage as soon as it exists: give
+  // its identity the roles first.
+  dependsOn: [
+    rbac
+  ]
+}
+
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_APP_NAME string = api.outputs.name
+output AZURE_FUNCTION_APP_URL string = api.outputs.url
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+output AZURE_KEY_VAULT_ENDPOINT string = keyVault.outputs.uri
+output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.connectionString

@@ -1,0 +1,167 @@
+#!/usr/bin/env node
+/**
+ * Production build: bundles the function app into one ESM file and makes the output folder a
+ * complete Functions app root, which is what azd deploys (azure.yaml `dist: dist`):
+ *
+ *   dist/index.js       every function registration and all their dependencies, minified
+ *   dist/index.js.map   source map, for reading production stack traces; never deployed
+ *   dist/host.json      copied from the project root
+ *   dist/package.json   "type": "module", "main": "index.js", no dependencies, no scripts
+ *   dist/.funcignore    copied from the project root (keeps the source map out of the upload)
+ *
+ * The package.json written there has neither dependencies nor a build script on purpose: Flex
+ * Consumption's remote build (Oryx) runs `npm install` and `npm run build` on what it receives, and
+ * both must be no-ops because the bundle already holds everything and src/ is not uploaded.
+ *
+ * Usage: node scripts/build.mjs [--entry <file>] [--outdir <dir>]
+ * (defaults: src/index.ts and dist/, relative to the project root; given paths are relative to the
+ * current directory — the options exist so the build can be tried on a scratch entry and folder).
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { build } from "esbuild";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+/**
+ * `@azure/functions` loads `@azure/functions-core` with require(); the Functions host's Node worker
+ * answers that require itself (it patches Module.prototype.require). Bundling the module would
+ * replace the host's with nothing, so it stays external.
+ */
+const EXTERNAL = ["@azure/functions-core"];
+
+/**
+ * CommonJS packages bundled into an ES module still call require() (for externals and Node
+ * built-ins) and read __filename/__dirname, none of which exist in ESM scope. A require made with
+ * createRequire goes through Module.prototype.require, so the worker's `@azure/functions-core`
+ * hook still answers it.
+ */
+const BANNER = [
+  'import { createRequire as __bundleCreateRequire } from "node:module";',
+  'import { fileURLToPath as __bundleFileURLToPath } from "node:url";',
+  'import { dirname as __bundleDirname } from "node:path";',
+  "const require = __bundleCreateRequire(import.meta.url);",
+  "const __filename = __bundleFileURLToPath(import.meta.url);",
+  "const __dirname = __bundleDirname(__filename);",
+].join("\n");
+
+function fail(message) {
+  console.error(`build: ${message}`);
+  process.exit(1);
+}
+
+function formatBytes(bytes) {
+  return bytes >= 1024 * 1024
+    ? `${(bytes / 1024 / 1024).toFixed(2)} MiB`
+    : `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
+/** Groups a metafile input path by the package it came from ("src" for our own code). */
+function packageOf(inputPath) {
+  const parts = inputPath.split(/[\\/]/);
+  const index = parts.lastIndexOf("node_modules");
+  if (index === -1) return parts[0] === "src" ? "src" : inputPath;
+  const name = parts[index + 1] ?? inputPath;
+  return name.startsWith("@") ? `${name}/${parts[index + 2]}` : name;
+}
+
+const { values } = parseArgs({
+  options: { entry: { type: "string" }, outdir: { type: "string" } },
+  strict: true,
+});
+const entry = values.entry ? path.resolve(values.entry) : path.join(root, "src", "index.ts");
+const outdir = values.outdir ? path.resolve(values.outdir) : path.join(root, "dist");
+const outfile = path.join(outdir, "index.js");
+const shown = (file) => {
+  const relative = path.relative(process.cwd(), file);
+  return relative === "" ? "." : relative.startsWith("..") ? file : relative;
+};
+
+if (!existsSync(entry)) {
+  fail(
+    `entry ${shown(entry)} not found. It is the module that registers every function (design §1); ` +
+      "create it, or pass --entry <file>.",
+  );
+}
+// The folder is emptied first so nothing stale is deployed; refuse anything that holds the project.
+if (outdir === root || root.startsWith(`${outdir}${path.sep}`) || outdir === path.parse(outdir).root) {
+  fail(`refusing to empty ${outdir}: it contains the project`);
+}
+
+const projectPackage = JSON.parse(await readFile(path.join(root, "package.json"), "utf8"));
+
+await rm(outdir, { recursive: true, force: true });
+await mkdir(outdir, { recursive: true });
+
+let result;
+try {
+  result = await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    external: EXTERNAL,
+    // An --entry outside the project still resolves packages from the project's node_modules.
+    nodePaths: [path.join(root, "node_modules")],
+    banner: { js: BANNER },
+    minify: true,
+    // Error class names stay readable in logs and stack traces for a few KiB.
+    keepNames: true,
+    sourcemap: "external",
+    metafile: true,
+    logLevel: "warning",
+  });
+} catch {
+  // esbuild has already printed the errors.
+  fail("esbuild failed");
+}
+
+// The app root: the host reads host.json and package.json's "main" next to the bundle.
+const deployPackage = {
+  name: projectPackage.name,
+  version: projectPackage.version,
+  private: true,
+  description: projectPackage.description,
+  type: "module",
+  main: "index.js",
+  engines: projectPackage.engines,
+};
+await writeFile(path.join(outdir, "package.json"), `${JSON.stringify(deployPackage, null, 2)}\n`);
+await copyFile(path.join(root, "host.json"), path.join(outdir, "host.json"));
+if (existsSync(path.join(root, ".funcignore"))) {
+  await copyFile(path.join(root, ".funcignore"), path.join(outdir, ".funcignore"));
+}
+
+// The banner declares require/__filename/__dirname at the top level; a bundled ES module declaring
+// one of them too would make the whole file a SyntaxError, found here rather than at cold start.
+const check = spawnSync(process.execPath, ["--check", outfile], { encoding: "utf8" });
+if (check.status !== 0) {
+  console.error(check.stderr);
+  fail(
+    `${shown(outfile)} does not parse. If the error names require, __filename or __dirname, a ` +
+      "bundled module declares it at top level and collides with the banner in scripts/build.mjs.",
+  );
+}
+
+const output = result.metafile.outputs[path.relative(process.cwd(), outfile).split(path.sep).join("/")];
+const bytes = output?.bytes ?? 0;
+const byPackage = new Map();
+for (const [input, { bytesInOutput }] of Object.entries(output?.inputs ?? {})) {
+  const name = packageOf(input);
+  byPackage.set(name, (byPackage.get(name) ?? 0) + bytesInOutput);
+}
+const largest = [...byPackage.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8);
+
+console.log(`build: ${shown(outfile)}  ${formatBytes(bytes)}  (${bytes} bytes, minified ESM, node20)`);
+console.log(`build: source map ${shown(`${outfile}.map`)} (kept out of the deploy package)`);
+console.log("build: largest contributors");
+for (const [name, size] of largest) {
+  console.log(`         ${name.padEnd(36)} ${formatBytes(size).padStart(10)}`);
+}
+console.log(`build: ${shown(outdir)} is a complete app root (index.js, host.json, package.json)`);
