@@ -78,6 +78,15 @@ export class ConfigError extends Error {
 
 /** Parses the environment; throws ConfigError naming every wrong setting. */
 export function parseSettings(env: Record<string, string | undefined>): Settings {
+  // App Service hands an unresolvable Key Vault reference to the app as its literal text.
+  const unresolved = Object.keys(settingsSchema.shape)
+    .filter((name) => env[name]?.trim().startsWith("@Microsoft.KeyVault("))
+    .map(
+      (name) =>
+        `${name} is an unresolved Key Vault reference: check that the app's identity has Key Vault Secrets User ` +
+        "and is set as keyVaultReferenceIdentity, and that the secret exists",
+    );
+  if (unresolved.length > 0) throw new ConfigError(unresolved);
   const result = settingsSchema.safeParse(env);
   if (!result.success) {
     throw new ConfigError(

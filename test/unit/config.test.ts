@@ -77,4 +77,12 @@ describe("parseSettings", () => {
     expect(settings.POLICY_DRY_RUN).toBe(true);
     expect(problems({ ...minimal, POLICY_DRY_RUN: "maybe" }).join()).toMatch(/POLICY_DRY_RUN/);
   });
+
+  it("names a Key Vault reference the platform could not resolve", () => {
+    const found = problems({
+      ...minimal,
+      ITWIN_CLIENT_SECRET: "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/x/)",
+    });
+    expect(found.join()).toMatch(/ITWIN_CLIENT_SECRET is an unresolved Key Vault reference/);
+  });
 });
