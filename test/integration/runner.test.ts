@@ -1,9 +1,13 @@
+import { spawnSync } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AzuriteInstance } from "../support/azurite.ts";
 import { startAzurite } from "../support/azurite.ts";
 import { approximateCount, sendBase64, sendRaw, waitFor, waitForMessages } from "../support/queues.ts";
 import type { RunnerProcess } from "../support/runner.ts";
-import { spawnRunner, startRunner } from "../support/runner.ts";
+import { REPO_ROOT, spawnRunner, startRunner } from "../support/runner.ts";
 
 /**
  * The local Functions runner, end to end: a fixture app registered through the real
@@ -227,6 +231,52 @@ describe("runner (messageEncoding base64, the host default)", () => {
     await sendBase64(azurite.connectionString, q.FIXTURE_FORWARD_QUEUE, "hi");
     const [forwarded] = await waitForMessages(azurite.connectionString, q.FIXTURE_FORWARD_OUT_QUEUE, 1);
     expect(Buffer.from(forwarded?.text ?? "", "base64").toString("utf8")).toBe('{"forwarded":"hi"}');
+  });
+});
+
+describe("runner serving a production bundle (scripts/build.mjs output)", () => {
+  const q = queueNames("dist");
+  let runner: RunnerProcess;
+  let outdir: string;
+
+  beforeAll(async () => {
+    // The bundle carries its own copy of @azure/functions; only @azure/functions-core stays external.
+    outdir = await mkdtemp(join(tmpdir(), "runner-dist-"));
+    const build = spawnSync(
+      process.execPath,
+      [join(REPO_ROOT, "scripts", "build.mjs"), "--entry", "test/support/fixture-app.ts", "--outdir", outdir],
+      { cwd: REPO_ROOT, encoding: "utf8", timeout: 60_000 },
+    );
+    if (build.status !== 0)
+      throw new Error(`build failed (${build.status}):\n${build.stdout}\n${build.stderr}`);
+    runner = await startRunner({
+      entry: join(outdir, "index.js"),
+      hostJson: "test/support/fixture-host.json",
+      env: { AzureWebJobsStorage: azurite.connectionString, ...q },
+    });
+  });
+
+  afterAll(async () => {
+    await runner?.stop();
+    if (outdir) await rm(outdir, { recursive: true, force: true });
+  });
+
+  it("serves the bundle's registrations, including its own HttpResponse class", async () => {
+    const echo = await fetch(`${runner.url}/api/echo/bundle?x=1`);
+    expect(await echo.json()).toMatchObject({ name: "bundle", query: { x: "1" } });
+    const teapot = await fetch(`${runner.url}/api/teapot`);
+    expect(teapot.status).toBe(418);
+    expect(teapot.headers.get("x-fixture")).toBe("teapot");
+    expect(await teapot.text()).toBe("short and stout");
+  });
+
+  it("runs the bundle's queue triggers", async () => {
+    await sendRaw(azurite.connectionString, q.FIXTURE_RECORD_QUEUE, '{"from":"bundle"}');
+    const [received] = await waitForMessages(azurite.connectionString, q.FIXTURE_OUT_QUEUE, 1);
+    expect(JSON.parse(received?.text ?? "{}")).toMatchObject({
+      input: { from: "bundle" },
+      triggerMetadata: { dequeueCount: 1 },
+    });
   });
 });
 
