@@ -58,6 +58,8 @@ export const settingsSchema = z.object({
   RETRY_MAX_INLINE_WAIT_MS: positiveInt(5_000),
   /** Attempts across re-enqueues before a change ends as failed. */
   RETRY_MAX_ATTEMPTS: positiveInt(8),
+  /** How long a listing of an iTwin's owners may be reused to find a member to remove. */
+  OWNER_LIST_CACHE_TTL_MS: positiveInt(60_000),
   /** Must equal host.json extensions.queues.maxDequeueCount: the last delivery records `failed` before poison. */
   QUEUE_MAX_DEQUEUE_COUNT: positiveInt(5),
 

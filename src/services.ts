@@ -2,10 +2,12 @@ import type { Policy } from "./changes/policy.ts";
 import { StatusStore } from "./changes/status-store.ts";
 import { systemClock } from "./clock.ts";
 import { type Settings, settings } from "./config.ts";
+import { OwnerDirectory } from "./itwin/owner-directory.ts";
 import { createOwnersClient, type OwnersClient } from "./itwin/owners-client.ts";
 import { PacingGate } from "./itwin/pacing.ts";
 import { createTokenProvider } from "./itwin/token-provider.ts";
 import { createStorageClients, ensureStorage, type StorageClients } from "./storage/clients.ts";
+import { InstanceRegistry } from "./storage/instance-registry.ts";
 
 /**
  * The composition root: one set of clients per process, built on first use from the settings.
@@ -16,8 +18,11 @@ export interface Services {
   storage: StorageClients;
   store: StatusStore;
   owners: OwnersClient;
+  directory: OwnerDirectory;
+  /** Live worker processes sharing the API budget. */
+  registry: InstanceRegistry;
   policy: Policy;
-  /** Resolves once queues and the table exist. */
+  /** Resolves once queues and the table exist and this process is registered. */
   ready(): Promise<void>;
 }
 
@@ -30,6 +35,7 @@ export function services(): Services {
 
 export function buildServices(config: Settings): Services {
   const storage = createStorageClients(config);
+  const registry = new InstanceRegistry(storage.statusTable, { clock: systemClock });
   const tokens = createTokenProvider({
     authority: config.ITWIN_AUTHORITY,
     clientId: config.ITWIN_CLIENT_ID,
@@ -45,19 +51,21 @@ export function buildServices(config: Settings): Services {
     timeoutMs: config.ITWIN_HTTP_TIMEOUT_MS,
     clock: systemClock,
     maxInlineWaitMs: config.RETRY_MAX_INLINE_WAIT_MS,
-    gate: new PacingGate(),
+    gate: new PacingGate({ peers: () => registry.count() }),
   });
   return {
     settings: config,
     storage,
     store: new StatusStore(storage.statusTable),
     owners,
+    directory: new OwnerDirectory(owners, { ttlMs: config.OWNER_LIST_CACHE_TTL_MS, clock: systemClock }),
+    registry,
     policy: {
       allowedEmailDomains: config.POLICY_ALLOWED_EMAIL_DOMAINS,
       allowedItwinIds: config.POLICY_ALLOWED_ITWIN_IDS,
       protectedOwners: config.POLICY_PROTECTED_OWNERS,
       dryRun: config.POLICY_DRY_RUN,
     },
-    ready: () => ensureStorage(storage),
+    ready: () => ensureStorage(storage).then(() => registry.start()),
   };
 }

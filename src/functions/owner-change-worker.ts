@@ -9,7 +9,7 @@ import { processJob } from "../worker/process-job.ts";
 /** The worker on the internal `owner-change-jobs` queue (design §4). */
 export async function ownerChangeWorker(message: unknown, context: InvocationContext): Promise<void> {
   const meta = context.triggerMetadata ?? {};
-  const { storage, store, owners, policy, settings } = services();
+  const { storage, store, owners, directory, policy, settings } = services();
   await services().ready();
   const original = typeof meta.queueTrigger === "string" ? meta.queueTrigger : messageText(message);
 
@@ -41,6 +41,7 @@ export async function ownerChangeWorker(message: unknown, context: InvocationCon
     {
       store,
       owners,
+      directory,
       jobsQueue: storage.jobsQueue,
       policy,
       now: () => new Date(),

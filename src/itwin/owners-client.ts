@@ -49,17 +49,10 @@ export type AddOwnerResult =
 
 export type RemoveOwnerResult = { kind: "removed" | "not-owner"; correlationId?: string };
 
-export interface OwnerLookup {
-  member?: Member;
-  /** Owners seen while looking; when the search stopped early this is a lower bound. */
-  ownersSeen: number;
-  /** False when the search stopped at the match with more pages left (so there are other owners). */
-  complete: boolean;
-}
-
 export interface OwnersClient {
   addOwner(itwinId: string, email: string): Promise<AddOwnerResult>;
-  findOwner(itwinId: string, email: string): Promise<OwnerLookup>;
+  /** Every owner of the iTwin, all pages. */
+  listOwners(itwinId: string): Promise<Member[]>;
   removeOwner(itwinId: string, memberId: string): Promise<RemoveOwnerResult>;
 }
 
@@ -142,8 +135,9 @@ export function createOwnersClient(options: OwnersClientOptions): OwnersClient {
     };
 
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      const paced = gate.waitTime(clock.now());
-      if (paced > 0) {
+      // Wait for the gate, re-checking after each sleep: callers woken together by a new window
+      // compete for its share, and the losers wait again.
+      for (let paced = gate.waitTime(clock.now()); paced > 0; paced = gate.waitTime(clock.now())) {
         const cause = new OwnersApiError(
           429,
           "RateLimitPaced",
@@ -156,8 +150,8 @@ export function createOwnersClient(options: OwnersClientOptions): OwnersClient {
         slept += paced;
         await clock.sleep(paced);
       }
-      gate.take(clock.now());
       const token = await options.getToken();
+      gate.take(clock.now());
       let response: Response;
       let text: string;
       try {
@@ -168,6 +162,7 @@ export function createOwnersClient(options: OwnersClientOptions): OwnersClient {
         });
         text = await response.text();
       } catch (error) {
+        gate.release();
         const cause = networkError(error);
         if (attempt >= maxAttempts) throw cause;
         await waitOrGiveUp(
@@ -241,10 +236,9 @@ export function createOwnersClient(options: OwnersClientOptions): OwnersClient {
       return { kind: "added", ...correlation };
     },
 
-    async findOwner(itwinId, email) {
-      const wanted = email.toLowerCase();
+    async listOwners(itwinId) {
+      const members: Member[] = [];
       let url: string | undefined = `${ownersUrl(itwinId)}?$top=${PAGE_SIZE}&$skip=0`;
-      let ownersSeen = 0;
       for (let page = 0; url !== undefined && page < MAX_PAGES; page++) {
         const sent = await send("GET", url);
         if (!sent.response.ok) fail(sent);
@@ -258,19 +252,16 @@ export function createOwnersClient(options: OwnersClientOptions): OwnersClient {
             false,
           );
         }
-        ownersSeen += body.data.members.length;
-        const next = nextPageUrl(
+        members.push(...body.data.members);
+        url = nextPageUrl(
           body.data._links?.next?.href,
           base,
           ownersUrl(itwinId),
-          ownersSeen,
+          members.length,
           body.data.members.length,
         );
-        const member = body.data.members.find((candidate) => candidate.email?.toLowerCase() === wanted);
-        if (member) return { member, ownersSeen, complete: next === undefined };
-        url = next;
       }
-      return { ownersSeen, complete: true };
+      return members;
     },
 
     async removeOwner(itwinId, memberId) {

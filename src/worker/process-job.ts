@@ -5,6 +5,7 @@ import { checkPolicy, type Policy, wouldRemoveLastOwner } from "../changes/polic
 import { isTerminal, type TransitionPatch, transition } from "../changes/status.ts";
 import type { StatusStore, StoredStatus } from "../changes/status-store.ts";
 import { OwnersApiError, RetryLaterError } from "../itwin/errors.ts";
+import type { OwnerDirectory } from "../itwin/owner-directory.ts";
 import type { OwnersClient } from "../itwin/owners-client.ts";
 import { sendJob } from "../storage/messages.ts";
 
@@ -16,6 +17,7 @@ import { sendJob } from "../storage/messages.ts";
 export interface WorkerDeps {
   store: StatusStore;
   owners: OwnersClient;
+  directory: OwnerDirectory;
   jobsQueue: QueueClient;
   policy: Policy;
   now: () => Date;
@@ -93,15 +95,19 @@ async function apply(job: Job, claimed: StoredStatus, deps: WorkerDeps): Promise
       return succeed(claimed, "planned", { note: `dry run: would add ${job.email} as owner` }, deps);
     const result = await deps.owners.addOwner(job.itwinId, job.email);
     const patch: TransitionPatch = {};
-    if (result.kind === "added" && result.memberId) patch.memberId = result.memberId;
+    if (result.kind === "added" && result.memberId) {
+      patch.memberId = result.memberId;
+      deps.directory.noteAdded(job.itwinId, { id: result.memberId, email: job.email });
+    }
     if (result.kind === "invited") patch.invitationId = result.invitationId;
     return succeed(claimed, result.kind, patch, deps, job);
   }
 
-  const lookup = await deps.owners.findOwner(job.itwinId, job.email);
+  const acceptedAt = Date.parse(claimed.doc.createdAt);
+  const lookup = await deps.directory.find(job.itwinId, job.email, acceptedAt);
   if (lookup.member === undefined) return succeed(claimed, "not-owner", {}, deps, job);
-  const memberId = lookup.member.id;
-  if (lookup.complete && wouldRemoveLastOwner(lookup.ownersSeen - 1, true)) {
+  let memberId = lookup.member.id;
+  if (wouldRemoveLastOwner(lookup.ownerCount - 1, true)) {
     await finish(
       claimed,
       "rejected",
@@ -118,7 +124,16 @@ async function apply(job: Job, claimed: StoredStatus, deps: WorkerDeps): Promise
   }
   if (dryRun)
     return succeed(claimed, "planned", { memberId, note: `dry run: would remove member ${memberId}` }, deps);
-  const result = await deps.owners.removeOwner(job.itwinId, memberId);
+  let result = await deps.owners.removeOwner(job.itwinId, memberId);
+  if (result.kind === "not-owner") {
+    // The cached listing may have been stale: ask the API once more before calling it not-owner.
+    const fresh = await deps.directory.find(job.itwinId, job.email, acceptedAt, true);
+    if (fresh.member !== undefined && fresh.member.id !== memberId) {
+      memberId = fresh.member.id;
+      result = await deps.owners.removeOwner(job.itwinId, memberId);
+    }
+  }
+  deps.directory.noteRemoved(job.itwinId, job.email);
   return succeed(claimed, result.kind, { memberId }, deps, job);
 }
 

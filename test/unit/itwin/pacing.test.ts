@@ -42,4 +42,44 @@ describe("PacingGate", () => {
     gate.take(3);
     expect(gate.waitTime(4)).toBe(996);
   });
+
+  it("takes only its fair share of a window when several processes share the budget", () => {
+    let peers = 4;
+    const gate = new PacingGate({ peers: () => peers });
+    gate.observe({ remaining: 49, resetAt: 1000, windowMs: 1000 }, 0);
+    for (let i = 1; i < 12; i++) gate.take(i);
+    expect(gate.waitTime(20)).toBe(980);
+    peers = 2;
+    expect(gate.waitTime(20)).toBe(0);
+  });
+
+  it("never sends while the server's remaining is used up by calls still in flight", () => {
+    const gate = new PacingGate();
+    gate.observe({ remaining: 49, resetAt: 1000, windowMs: 1000 }, 0);
+    gate.observe({ remaining: 2, resetAt: 1000, windowMs: 1000 }, 0);
+    gate.take(1);
+    gate.take(2);
+    expect(gate.waitTime(3)).toBe(997);
+    gate.release();
+    expect(gate.waitTime(3)).toBe(0);
+  });
+
+  it("predicts the next window from the window length, with a full share and no stale count", () => {
+    const gate = new PacingGate();
+    gate.observe({ remaining: 0, resetAt: 1000, windowMs: 1000 }, 10);
+    expect(gate.waitTime(10)).toBe(990);
+    expect(gate.waitTime(2500)).toBe(0);
+    gate.take(2500);
+    // The server confirms the predicted window (2000–3000) up to rounding.
+    gate.observe({ remaining: 0, resetAt: 3000.4, windowMs: 1000 }, 2510);
+    expect(gate.waitTime(2510)).toBeCloseTo(490.4);
+  });
+
+  it("learns the limit from the highest remaining seen and sends freely until then", () => {
+    const gate = new PacingGate({ peers: () => 2 });
+    expect(gate.waitTime(0)).toBe(0);
+    gate.observe({ remaining: 9, resetAt: 1000, windowMs: 1000 }, 0);
+    for (let i = 0; i < 4; i++) gate.take(i);
+    expect(gate.waitTime(5)).toBe(995);
+  });
 });

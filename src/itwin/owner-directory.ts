@@ -1,0 +1,98 @@
+import type { Clock } from "../clock.ts";
+import type { Member, OwnersClient } from "./owners-client.ts";
+
+/**
+ * Who owns each iTwin, as last listed, so that removing by email does not list every owner for every
+ * change. Listings are per process, shared by all its invocations, and concurrent lookups of one iTwin
+ * share one listing (single flight).
+ *
+ * Freshness rule: a cached listing may *confirm* an owner (a stale hit is caught when the DELETE
+ * answers 404, and the caller asks again with `fresh`), but may only *deny* one if it was taken after
+ * the change was accepted — otherwise an owner added meanwhile by someone else would be reported
+ * `not-owner`.
+ */
+
+export interface OwnerLookup {
+  member?: Member;
+  ownerCount: number;
+}
+
+interface Listing {
+  byEmail: Map<string, Member>;
+  count: number;
+  fetchedAt: number;
+}
+
+export interface OwnerDirectoryOptions {
+  /** A listing older than this is never used. */
+  ttlMs: number;
+  clock: Clock;
+}
+
+export class OwnerDirectory {
+  private readonly listings = new Map<string, Listing>();
+  private readonly pending = new Map<string, { startedAt: number; promise: Promise<Listing> }>();
+
+  constructor(
+    private readonly client: Pick<OwnersClient, "listOwners">,
+    private readonly options: OwnerDirectoryOptions,
+  ) {}
+
+  /**
+   * Finds the owner with this email. `acceptedAt` (epoch ms) is when the change was accepted; `fresh`
+   * forces a new listing, after the cache proved wrong.
+   */
+  async find(itwinId: string, email: string, acceptedAt: number, fresh = false): Promise<OwnerLookup> {
+    const now = this.options.clock.now();
+    let listing = await this.listing(itwinId, fresh ? now : now - this.options.ttlMs + 1);
+    let member = listing.byEmail.get(email);
+    if (member === undefined && listing.fetchedAt < acceptedAt) {
+      listing = await this.listing(itwinId, acceptedAt);
+      member = listing.byEmail.get(email);
+    }
+    return member === undefined ? { ownerCount: listing.count } : { member, ownerCount: listing.count };
+  }
+
+  /** Our own add went through: the cached listing stays true without listing again. */
+  noteAdded(itwinId: string, member: Member): void {
+    const listing = this.listings.get(itwinId);
+    const email = member.email?.toLowerCase();
+    if (listing === undefined || email === undefined || listing.byEmail.has(email)) return;
+    listing.byEmail.set(email, member);
+    listing.count += 1;
+  }
+
+  noteRemoved(itwinId: string, email: string): void {
+    const listing = this.listings.get(itwinId);
+    if (listing?.byEmail.delete(email)) listing.count -= 1;
+  }
+
+  /** A listing that started at or after `notBefore`: the cached one, the one on its way, or a new one. */
+  private listing(itwinId: string, notBefore: number): Promise<Listing> {
+    const cached = this.listings.get(itwinId);
+    if (cached !== undefined && cached.fetchedAt >= notBefore) return Promise.resolve(cached);
+    const inFlight = this.pending.get(itwinId);
+    if (inFlight !== undefined && inFlight.startedAt >= notBefore) return inFlight.promise;
+
+    const startedAt = this.options.clock.now();
+    const promise = this.client.listOwners(itwinId).then((members) => {
+      const byEmail = new Map<string, Member>();
+      for (const member of members) {
+        const email = member.email?.toLowerCase();
+        if (email) byEmail.set(email, member);
+      }
+      // Stamped with the start of the listing: anything accepted before that is reflected in it.
+      const listing: Listing = { byEmail, count: members.length, fetchedAt: startedAt };
+      const current = this.listings.get(itwinId);
+      if (current === undefined || current.fetchedAt <= startedAt) this.listings.set(itwinId, listing);
+      return listing;
+    });
+    const entry = { startedAt, promise };
+    this.pending.set(itwinId, entry);
+    const clear = () => {
+      if (this.pending.get(itwinId) === entry) this.pending.delete(itwinId);
+    };
+    promise.then(clear, clear);
+    return promise;
+  }
+}

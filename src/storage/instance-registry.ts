@@ -1,0 +1,93 @@
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import { RestError, type TableClient } from "@azure/data-tables";
+import type { Clock } from "../clock.ts";
+
+/**
+ * Which worker processes are alive, so that each can take its fair share of the one rate budget the
+ * OAuth client has (docs/rate-limits.md). Each process upserts a heartbeat row every few seconds and
+ * counts the rows seen recently: a fixed cost per process, none per API call.
+ */
+
+const PARTITION = "worker-instances";
+
+export interface InstanceRegistryOptions {
+  clock: Clock;
+  heartbeatMs?: number;
+  /** A row older than this is a process that stopped without saying so. */
+  staleMs?: number;
+  instanceId?: string;
+}
+
+interface HeartbeatEntity {
+  partitionKey: string;
+  rowKey: string;
+  lastSeen: number;
+}
+
+export class InstanceRegistry {
+  readonly instanceId: string;
+  private readonly heartbeatMs: number;
+  private readonly staleMs: number;
+  private live = 1;
+  private timer: NodeJS.Timeout | undefined;
+  private started: Promise<void> | undefined;
+
+  constructor(
+    private readonly table: TableClient,
+    private readonly options: InstanceRegistryOptions,
+  ) {
+    this.heartbeatMs = options.heartbeatMs ?? 5_000;
+    this.staleMs = options.staleMs ?? 3 * this.heartbeatMs;
+    this.instanceId = options.instanceId ?? defaultInstanceId();
+  }
+
+  /** Live processes, this one included; 1 until the first count. */
+  count(): number {
+    return this.live;
+  }
+
+  /** Registers, counts once, then keeps beating in the background (the timer never holds the process open). */
+  start(): Promise<void> {
+    this.started ??= this.beat().then(() => {
+      this.timer = setInterval(() => {
+        this.beat().catch(() => undefined);
+      }, this.heartbeatMs);
+      this.timer.unref();
+    });
+    return this.started;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.table.deleteEntity(PARTITION, this.instanceId).catch(() => undefined);
+  }
+
+  /** One heartbeat: our row, then a count of the fresh ones. Stale rows are left to expire from the count. */
+  async beat(): Promise<void> {
+    const now = this.options.clock.now();
+    const row: HeartbeatEntity = { partitionKey: PARTITION, rowKey: this.instanceId, lastSeen: now };
+    await this.table.upsertEntity(row, "Replace");
+    let live = 0;
+    const rows = this.table.listEntities<HeartbeatEntity>({
+      queryOptions: { filter: `PartitionKey eq '${PARTITION}'` },
+    });
+    for await (const entity of rows) {
+      if (typeof entity.lastSeen === "number" && now - entity.lastSeen <= this.staleMs) live += 1;
+      else if (typeof entity.lastSeen === "number" && now - entity.lastSeen > 20 * this.staleMs) {
+        await this.table.deleteEntity(PARTITION, entity.rowKey ?? "").catch(ignoreNotFound);
+      }
+    }
+    this.live = Math.max(1, live);
+  }
+}
+
+function defaultInstanceId(): string {
+  // WEBSITE_INSTANCE_ID names the VM instance in Azure; several worker processes may share it.
+  const machine = process.env.WEBSITE_INSTANCE_ID?.slice(0, 16) ?? hostname();
+  return `${machine}-${process.pid}-${randomUUID().slice(0, 8)}`;
+}
+
+function ignoreNotFound(error: unknown): void {
+  if (!(error instanceof RestError && error.statusCode === 404)) throw error;
+}
