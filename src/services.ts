@@ -51,7 +51,7 @@ export function buildServices(config: Settings): Services {
     timeoutMs: config.ITWIN_HTTP_TIMEOUT_MS,
     clock: systemClock,
     maxInlineWaitMs: config.RETRY_MAX_INLINE_WAIT_MS,
-    gate: new PacingGate({ peers: () => registry.count() }),
+    gate: new PacingGate({ peers: () => registry.count(), onRefused: () => registry.refreshSoon() }),
   });
   return {
     settings: config,

@@ -193,7 +193,7 @@ export function createOwnersClient(options: OwnersClientOptions): OwnersClient {
       if (!cause.transient) return { response, text, ...(correlationId ? { correlationId } : {}) };
       const rateLimit = readRateLimit(response.headers, clock.now());
       const delayMs = retryDelay({ attempt, rateLimit, now: clock.now(), random, ...backoff() });
-      if (response.status === 429) gate.pauseUntil(clock.now() + delayMs);
+      if (response.status === 429) gate.refused(clock.now() + delayMs);
       if (attempt >= maxAttempts) {
         if (delayMs > options.maxInlineWaitMs) throw new RetryLaterError(delayMs, cause);
         throw cause;

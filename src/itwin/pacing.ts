@@ -20,6 +20,8 @@ const SAME_WINDOW_TOLERANCE_MS = 20;
 export interface PacingOptions {
   /** How many processes share the client's budget right now (≥ 1). */
   peers?: () => number;
+  /** Told when the server refused a call (429): the picture of the budget was wrong. */
+  onRefused?: () => void;
 }
 
 export class PacingGate {
@@ -34,9 +36,11 @@ export class PacingGate {
   private inFlight = 0;
   private pausedUntil = 0;
   private readonly peers: () => number;
+  private readonly onRefused: () => void;
 
   constructor(options: PacingOptions = {}) {
     this.peers = options.peers ?? (() => 1);
+    this.onRefused = options.onRefused ?? (() => undefined);
   }
 
   /** How long a request must wait before it may be sent at `now` (0 = send now). */
@@ -89,8 +93,13 @@ export class PacingGate {
     // A response about an earlier window says nothing about this one.
   }
 
-  /** Every caller waits until `until` (epoch ms), e.g. after a 429. */
-  pauseUntil(until: number): void {
+  /** The server refused a call: every caller waits until `until` (epoch ms). */
+  refused(until: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, until);
+    this.onRefused();
+  }
+
+  private pauseUntil(until: number): void {
     this.pausedUntil = Math.max(this.pausedUntil, until);
   }
 

@@ -30,6 +30,7 @@ export class InstanceRegistry {
   private readonly heartbeatMs: number;
   private readonly staleMs: number;
   private live = 1;
+  private lastBeatAt = Number.NEGATIVE_INFINITY;
   private timer: NodeJS.Timeout | undefined;
   private started: Promise<void> | undefined;
 
@@ -37,7 +38,7 @@ export class InstanceRegistry {
     private readonly table: TableClient,
     private readonly options: InstanceRegistryOptions,
   ) {
-    this.heartbeatMs = options.heartbeatMs ?? 5_000;
+    this.heartbeatMs = options.heartbeatMs ?? 2_000;
     this.staleMs = options.staleMs ?? 3 * this.heartbeatMs;
     this.instanceId = options.instanceId ?? defaultInstanceId();
   }
@@ -58,6 +59,17 @@ export class InstanceRegistry {
     return this.started;
   }
 
+  /**
+   * Counts again now (at most once a second), e.g. after a 429 the fair shares should have prevented:
+   * a peer that started since the last heartbeat is the likeliest cause.
+   */
+  refreshSoon(): void {
+    const now = this.options.clock.now();
+    if (this.started === undefined || now - this.lastBeatAt < 1_000) return;
+    this.lastBeatAt = now;
+    this.beat().catch(() => undefined);
+  }
+
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.table.deleteEntity(PARTITION, this.instanceId).catch(() => undefined);
@@ -66,6 +78,7 @@ export class InstanceRegistry {
   /** One heartbeat: our row, then a count of the fresh ones. Stale rows are left to expire from the count. */
   async beat(): Promise<void> {
     const now = this.options.clock.now();
+    this.lastBeatAt = now;
     const row: HeartbeatEntity = { partitionKey: PARTITION, rowKey: this.instanceId, lastSeen: now };
     await this.table.upsertEntity(row, "Replace");
     let live = 0;
