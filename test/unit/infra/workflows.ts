@@ -5,7 +5,9 @@
  * deploy workflow authenticates with OpenID Connect, runs only for tags and by hand (never for pull
  * requests) and targets the `production` environment; every `npm run X` names a real script.
  */
-import { parseYamlSubset, type YamlValue } from "./yaml-subset.ts";
+import { parse as parseYaml } from "yaml";
+
+type YamlValue = string | number | boolean | YamlValue[] | { [key: string]: YamlValue } | null;
 
 export interface WorkflowTexts {
   readonly ci: string;
@@ -43,7 +45,7 @@ interface Workflow {
 }
 
 function readWorkflow(text: string): Workflow {
-  const document = asMapping(parseYamlSubset(text));
+  const document = asMapping(parseYaml(text));
   // `on: push` and `on: [push, pull_request]` are valid too; normalise to a mapping.
   const on = document.on;
   const triggers: Mapping = isMapping(on)
@@ -238,9 +240,9 @@ export function deployPassesParameters(texts: WorkflowTexts): string[] {
     (match) => match[1] ?? "",
   );
   const wanted = [...new Set(names)].filter((name) => !AZD_COMPUTED.has(name));
-  const pipelineVariables = asList(
-    asMapping(asMapping(parseYamlSubset(texts.azureYaml)).pipeline).variables,
-  ).map(String);
+  const pipelineVariables = asList(asMapping(asMapping(parseYaml(texts.azureYaml)).pipeline).variables).map(
+    String,
+  );
   return withWorkflow(texts.deploy, "deploy.yml", (workflow) => {
     const job = workflow.jobs.find((candidate) =>
       runs(candidate).some((line) => /\bazd provision\b/.test(line)),
