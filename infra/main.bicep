@@ -64,8 +64,8 @@ param webhookSecrets string = ''
 // --- scale ---
 
 // Every instance shares one iTwin API rate budget: subscription quotas are per OAuth client, not per
-// instance (design §6; docs/rate-limits.md). More instances than the budget can feed only add
-// 429s and retries, so keep this at the Flex minimum unless measurements say otherwise.
+// instance (design §6; docs/rate-limits.md). Workers split it into fair shares via a heartbeat registry,
+// so more instances add no throughput to the worker, only smaller shares: keep this at the Flex minimum.
 @description('Upper bound on function app instances (Flex Consumption allows 40-1000). All instances share the iTwin client\'s rate budget.')
 @minValue(40)
 @maxValue(1000)
