@@ -123,9 +123,15 @@ export function fieldErrors(error: z.ZodError): FieldError[] {
     const keys = issue.code === "unrecognized_keys" ? issue.keys : [undefined];
     return keys.map((key) => ({
       path: formatPath(key === undefined ? issue.path : [...issue.path, key]),
-      message: issue.code === "unrecognized_keys" ? "is not a known field" : issue.message,
+      message: issueMessage(issue),
     }));
   });
+}
+
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === "unrecognized_keys") return "is not a known field";
+  if (issue.code === "invalid_type" && / received undefined$/.test(issue.message)) return "is required";
+  return issue.message;
 }
 
 function formatPath(path: readonly PropertyKey[]): string {

@@ -118,7 +118,7 @@ describe("parseQueueRequest", () => {
     });
     expect(parseQueueRequest(Buffer.from("not json").toString("base64"))).toMatchObject({ ok: false });
     const schema = parseQueueRequest({ itwinId: ITWIN, action: "add" });
-    expect(schema).toMatchObject({ ok: false, errors: [{ path: "email" }] });
+    expect(schema).toMatchObject({ ok: false, errors: [{ path: "email", message: "is required" }] });
     expect(schema.ok ? "" : schema.reason).toContain("email");
   });
 });
