@@ -1,0 +1,155 @@
+/**
+ * `npm run bench [-- --quick] [--ceiling 50/1s] [--only a,b]`: runs the scenarios under bench/scenarios
+ * against the real app on 127.0.0.1, prints a table and, as the last line of stdout, one JSON object
+ * with the headline figures (also written to bench/results/last.json). Every figure is measured in this
+ * run; a scenario that fails or was not selected reports null.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { REPO_ROOT } from "../test/support/runner.ts";
+import { type BenchArgs, parseBenchArgs, type ScenarioName, USAGE, UsageError } from "./lib/args.ts";
+import { cleanupAll } from "./lib/cleanup.ts";
+import { progress } from "./lib/log.ts";
+import { type Detail, METRIC_KEYS, type MetricKey, type Scenario } from "./lib/result.ts";
+import { round } from "./lib/util.ts";
+import { bundleScenario } from "./scenarios/bundle.ts";
+import { callsPerChangeScenario } from "./scenarios/calls-per-change.ts";
+import { intakeOverheadScenario } from "./scenarios/intake-overhead.ts";
+import { naiveScenario } from "./scenarios/naive.ts";
+import { throughputScenario } from "./scenarios/throughput.ts";
+
+const SCENARIOS: Record<ScenarioName, Scenario> = {
+  bundle: bundleScenario,
+  intake: intakeOverheadScenario,
+  throughput1: throughputScenario(1),
+  throughput4: throughputScenario(4),
+  calls: callsPerChangeScenario,
+  naive: naiveScenario,
+};
+
+const TARGETS: Partial<Record<MetricKey, { text: string; met: (value: number) => boolean }>> = {
+  throughputRatio1: { text: ">= 0.95", met: (v) => v >= 0.95 },
+  throughputRatio4: { text: ">= 0.90", met: (v) => v >= 0.9 },
+  rate429: { text: "<= 0.005", met: (v) => v <= 0.005 },
+  callsPerChange: { text: "<= 1.05", met: (v) => v <= 1.05 },
+  naiveSpeedup: { text: ">= 5", met: (v) => v >= 5 },
+  intakeOverhead: { text: "<= 0.10", met: (v) => v <= 0.1 },
+  bundleBytes: { text: "<= 1 MB (1000000)", met: (v) => v <= 1_000_000 },
+  importMs: { text: "<= 150", met: (v) => v <= 150 },
+};
+
+/** Hard stop for the whole bench, well above the expected duration. */
+const WATCHDOG_MS = { quick: 300_000, full: 720_000 };
+
+let args: BenchArgs;
+try {
+  const parsed = parseBenchArgs(process.argv.slice(2));
+  if (parsed === "help") {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  args = parsed;
+} catch (error) {
+  if (error instanceof UsageError) {
+    process.stderr.write(`bench: ${error.message}\n\n${USAGE}\n`);
+    process.exit(2);
+  }
+  throw error;
+}
+
+let stopping = false;
+async function abort(reason: string, code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    progress(`${reason}: stopping every child process`);
+    await cleanupAll(10_000);
+  }
+  process.exit(code);
+}
+process.once("SIGINT", () => void abort("interrupted (SIGINT)", 130));
+process.once("SIGTERM", () => void abort("terminated (SIGTERM)", 143));
+const watchdogMs = args.quick ? WATCHDOG_MS.quick : WATCHDOG_MS.full;
+const watchdog = setTimeout(
+  () => void abort(`watchdog: still running after ${watchdogMs / 1000} s`, 3),
+  watchdogMs,
+);
+
+const metrics: Record<MetricKey, number | null> = Object.fromEntries(
+  METRIC_KEYS.map((k) => [k, null]),
+) as Record<MetricKey, number | null>;
+metrics.ceilingRps = args.ceiling.rps;
+const details: { scenario: string; detail: Detail }[] = [];
+const notes: string[] = [];
+const rate429Parts: { requests: number; tooMany: number }[] = [];
+const failed: string[] = [];
+
+progress(
+  `bench ${args.quick ? "--quick" : "(full)"}; ceiling ${args.ceiling.text} = ${args.ceiling.rps}/s; scenarios: ${args.only.join(", ")}`,
+);
+for (const name of args.only) {
+  const started = Date.now();
+  progress(`scenario ${name}: start`);
+  try {
+    const outcome = await SCENARIOS[name]({ args });
+    for (const [key, value] of Object.entries(outcome.metrics) as [MetricKey, number | null][]) {
+      metrics[key] = value;
+    }
+    for (const detail of outcome.details) details.push({ scenario: name, detail });
+    if (outcome.rate429Parts) rate429Parts.push(outcome.rate429Parts);
+    notes.push(...(outcome.notes ?? []));
+    progress(`scenario ${name}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  } catch (error) {
+    failed.push(name);
+    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    notes.push(`${name} failed: ${(error as Error).message?.split("\n")[0] ?? String(error)}`);
+    progress(`scenario ${name}: FAILED\n${message}`);
+  }
+}
+clearTimeout(watchdog);
+await cleanupAll();
+
+if (rate429Parts.length > 0) {
+  const requests = rate429Parts.reduce((sum, part) => sum + part.requests, 0);
+  const tooMany = rate429Parts.reduce((sum, part) => sum + part.tooMany, 0);
+  metrics.rate429 = requests === 0 ? null : round(tooMany / requests, 4);
+  details.push({
+    scenario: "rate429",
+    detail: {
+      label: "throughput runs",
+      value: `${tooMany} of ${requests} owners-API requests answered 429 (runs: ${rate429Parts.length})`,
+    },
+  });
+}
+
+// The table.
+const headline = METRIC_KEYS.map((key) => {
+  const value = metrics[key];
+  const target = TARGETS[key];
+  const met = target === undefined ? "" : value === null ? "n/a" : target.met(value) ? "yes" : "NO";
+  return [key, value === null ? "null" : String(value), target?.text ?? "(configured)", met];
+});
+const header = ["metric", "value", "target", "met?"];
+const widths = header.map((h, i) => Math.max(h.length, ...headline.map((row) => (row[i] ?? "").length)));
+const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ");
+const out: string[] = [];
+out.push("");
+out.push(`itwin-owner-automation bench ${args.quick ? "(quick)" : "(full)"}, ceiling ${args.ceiling.text}`);
+out.push(line(header));
+out.push(line(widths.map((w) => "-".repeat(w))));
+for (const row of headline) out.push(line(row));
+out.push("");
+out.push("details");
+for (const { scenario, detail } of details) out.push(`  ${scenario} · ${detail.label}: ${detail.value}`);
+if (notes.length > 0) {
+  out.push("");
+  out.push("notes");
+  for (const note of notes) out.push(`  ${note}`);
+}
+out.push("");
+const json = JSON.stringify(metrics);
+process.stdout.write(`${out.join("\n")}\n${json}\n`);
+
+const resultsDir = join(REPO_ROOT, "bench", "results");
+await mkdir(resultsDir, { recursive: true });
+await writeFile(join(resultsDir, "last.json"), `${json}\n`);
+process.exit(failed.length > 0 ? 1 : 0);

@@ -1,0 +1,112 @@
+/**
+ * bundleBytes / importMs: the production bundle as `npm run build` makes it (scripts/build.mjs, esbuild),
+ * written to bench/results/bundle/ instead of dist/ so a concurrent build or test using dist/ is not
+ * disturbed; then the median, over 5 fresh `node` processes, of the time `await import(index.js)` takes
+ * inside the child (performance.now around the import; node's own start-up excluded). Outside the
+ * Functions host @azure/functions warns and skips registration, which is expected here.
+ */
+import { spawn } from "node:child_process";
+import { stat } from "node:fs/promises";
+import { join } from "node:path";
+import { REPO_ROOT } from "../../test/support/runner.ts";
+import { onCleanup } from "../lib/cleanup.ts";
+import { progress } from "../lib/log.ts";
+import type { ScenarioOutcome } from "../lib/result.ts";
+import { median, round } from "../lib/util.ts";
+
+const RUNS = 5;
+const OUTDIR = join(REPO_ROOT, "bench", "results", "bundle");
+
+/** What the child runs: time the import of argv[1] and print it. */
+const IMPORT_PROBE = [
+  'const { pathToFileURL } = await import("node:url");',
+  "const started = performance.now();",
+  "await import(pathToFileURL(process.argv[1]).href);",
+  "const ms = performance.now() - started;",
+  'process.stdout.write("IMPORT_MS " + ms + "\\n");',
+  "process.exit(0);",
+].join("\n");
+
+/** The settings config.ts needs to parse; nothing is contacted at import time. */
+const APP_ENV = {
+  AzureWebJobsStorage: "UseDevelopmentStorage=true",
+  ITWIN_API_BASE_URL: "http://127.0.0.1:9",
+  ITWIN_AUTHORITY: "http://127.0.0.1:9",
+  ITWIN_CLIENT_ID: "itwin-owner-automation-dev",
+  ITWIN_CLIENT_SECRET: "dev-secret",
+};
+
+function run(
+  args: string[],
+  env: Record<string, string | undefined>,
+  timeoutMs: number,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    const dispose = onCleanup(`child ${child.pid}`, async () => {
+      child.kill("SIGKILL");
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString("utf8");
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString("utf8");
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.once("error", (error) => {
+      clearTimeout(timer);
+      dispose();
+      reject(error);
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      dispose();
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+export async function bundleScenario(): Promise<ScenarioOutcome> {
+  progress("bundle: node scripts/build.mjs --outdir bench/results/bundle");
+  const build = await run(
+    [join(REPO_ROOT, "scripts", "build.mjs"), "--outdir", OUTDIR],
+    { ...process.env, FORCE_COLOR: "0" },
+    180_000,
+  );
+  if (build.code !== 0) throw new Error(`build failed (exit ${build.code}):\n${build.stdout}${build.stderr}`);
+  const file = join(OUTDIR, "index.js");
+  const bytes = (await stat(file)).size;
+  const largest = build.stdout
+    .split("\n")
+    .filter((line) => /^\s{9}\S/.test(line))
+    .slice(0, 4)
+    .map((line) => line.trim().replace(/\s+/g, " "))
+    .join("; ");
+
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const child = await run(
+      ["--input-type=module", "-e", IMPORT_PROBE, file],
+      { PATH: process.env.PATH, ...APP_ENV },
+      30_000,
+    );
+    const match = /IMPORT_MS ([\d.]+)/.exec(child.stdout);
+    if (child.code !== 0 || !match?.[1]) {
+      throw new Error(`import probe failed (exit ${child.code}):\n${child.stdout}${child.stderr}`);
+    }
+    times.push(Number(match[1]));
+  }
+  progress(`bundle: ${bytes} bytes; import ${times.map((t) => Math.round(t)).join(", ")} ms`);
+  return {
+    metrics: { bundleBytes: bytes, importMs: round(median(times), 1) },
+    details: [
+      { label: "bundle", value: `${bytes} bytes (${round(bytes / 1024, 1)} KiB); largest: ${largest}` },
+      {
+        label: "import",
+        value: `${RUNS} fresh node processes: ${times.map((t) => round(t, 1)).join(", ")} ms (median reported)`,
+      },
+    ],
+  };
+}
