@@ -1,13 +1,14 @@
 /**
  * bundleBytes / importMs: the production bundle as `npm run build` makes it (scripts/build.mjs, esbuild),
  * written to bench/results/bundle/ instead of dist/ so a concurrent build or test using dist/ is not
- * disturbed; then the median, over 5 fresh `node` processes, of the time `await import(index.js)` takes
+ * disturbed. bundleBytes = index.js plus the chunks it imports statically (what a cold start reads; the
+ * same as index.js alone when the build does not split). importMs = the median, over 5 fresh `node` processes, of the time `await import(index.js)` takes
  * inside the child (performance.now around the import; node's own start-up excluded). Outside the
  * Functions host @azure/functions warns and skips registration, which is expected here.
  */
 import { spawn } from "node:child_process";
-import { stat } from "node:fs/promises";
-import { join } from "node:path";
+import { readdir, readFile, stat } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import { REPO_ROOT } from "../../test/support/runner.ts";
 import { onCleanup } from "../lib/cleanup.ts";
 import { progress } from "../lib/log.ts";
@@ -78,6 +79,8 @@ export async function bundleScenario(): Promise<ScenarioOutcome> {
   if (build.code !== 0) throw new Error(`build failed (exit ${build.code}):\n${build.stdout}${build.stderr}`);
   const file = join(OUTDIR, "index.js");
   const bytes = (await stat(file)).size;
+  const atStartup = await staticallyLoadedBytes(file);
+  const allJs = await jsBytesUnder(OUTDIR);
   const largest = build.stdout
     .split("\n")
     .filter((line) => /^\s{9}\S/.test(line))
@@ -100,13 +103,46 @@ export async function bundleScenario(): Promise<ScenarioOutcome> {
   }
   progress(`bundle: ${bytes} bytes; import ${times.map((t) => Math.round(t)).join(", ")} ms`);
   return {
-    metrics: { bundleBytes: bytes, importMs: round(median(times), 1) },
+    // With code splitting, index.js alone would not be what a cold start reads: the headline counts the
+    // entry and every chunk it imports statically (chunks behind `import()` are left out).
+    metrics: { bundleBytes: atStartup, importMs: round(median(times), 1) },
     details: [
-      { label: "bundle", value: `${bytes} bytes (${round(bytes / 1024, 1)} KiB); largest: ${largest}` },
+      {
+        label: "bundle",
+        value: `loaded at start-up (index.js + chunks it imports statically) ${atStartup} bytes (${round(atStartup / 1024, 1)} KiB), of which index.js ${bytes}; on-demand chunks ${allJs - atStartup} bytes; largest: ${largest}`,
+      },
       {
         label: "import",
         value: `${RUNS} fresh node processes: ${times.map((t) => round(t, 1)).join(", ")} ms (median reported)`,
       },
     ],
   };
+}
+
+/** index.js plus every file it (transitively) imports statically: what a cold start loads. */
+async function staticallyLoadedBytes(entry: string): Promise<number> {
+  const seen = new Set<string>();
+  let total = 0;
+  const visit = async (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = await readFile(file, "utf8");
+    total += Buffer.byteLength(text);
+    // esbuild's output: `import{a as b}from"./chunks/x.js"` or `import"./chunks/x.js"`; `import("…")` is on demand.
+    for (const match of text.matchAll(/(?:\bfrom\s*|\bimport\s*)["'](\.{1,2}\/[^"']+\.js)["']/g)) {
+      if (match[1]) await visit(resolve(dirname(file), match[1]));
+    }
+  };
+  await visit(entry);
+  return total;
+}
+
+async function jsBytesUnder(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile() && entry.name.endsWith(".js")) {
+      total += (await stat(join(entry.parentPath, entry.name))).size;
+    }
+  }
+  return total;
 }
