@@ -100,8 +100,12 @@ await mkdir(outdir, { recursive: true });
 let result;
 try {
   result = await build({
-    entryPoints: [entry],
-    outfile,
+    entryPoints: { index: entry },
+    outdir,
+    // Code loaded only on demand (Application Insights, src/observability/azure-monitor.ts) goes to
+    // its own chunk, so an app without telemetry never reads it and cold starts stay short.
+    splitting: true,
+    chunkNames: "chunks/[name]-[hash]",
     bundle: true,
     platform: "node",
     format: "esm",
@@ -111,8 +115,6 @@ try {
     nodePaths: [path.join(root, "node_modules")],
     banner: { js: BANNER },
     minify: true,
-    // Error class names stay readable in logs and stack traces for a few KiB.
-    keepNames: true,
     sourcemap: "external",
     metafile: true,
     logLevel: "warning",
@@ -149,16 +151,42 @@ if (check.status !== 0) {
   );
 }
 
-const output = result.metafile.outputs[path.relative(process.cwd(), outfile).split(path.sep).join("/")];
+const outputKey = (file) => path.relative(process.cwd(), file).split(path.sep).join("/");
+const output = result.metafile.outputs[outputKey(outfile)];
 const bytes = output?.bytes ?? 0;
+// What a cold start reads: the entry and the chunks it imports statically (not the dynamic ones).
+const eager = new Set([outputKey(outfile)]);
+for (let grew = true; grew; ) {
+  grew = false;
+  for (const key of [...eager]) {
+    for (const { path: imported, kind } of result.metafile.outputs[key]?.imports ?? []) {
+      if (kind === "import-statement" && result.metafile.outputs[imported] && !eager.has(imported)) {
+        eager.add(imported);
+        grew = true;
+      }
+    }
+  }
+}
+const eagerBytes = [...eager].reduce((sum, key) => sum + (result.metafile.outputs[key]?.bytes ?? 0), 0);
+const chunks = Object.entries(result.metafile.outputs).filter(
+  ([key]) => key.endsWith(".js") && !eager.has(key),
+);
 const byPackage = new Map();
-for (const [input, { bytesInOutput }] of Object.entries(output?.inputs ?? {})) {
-  const name = packageOf(input);
-  byPackage.set(name, (byPackage.get(name) ?? 0) + bytesInOutput);
+for (const key of eager) {
+  for (const [input, { bytesInOutput }] of Object.entries(result.metafile.outputs[key]?.inputs ?? {})) {
+    const name = packageOf(input);
+    byPackage.set(name, (byPackage.get(name) ?? 0) + bytesInOutput);
+  }
 }
 const largest = [...byPackage.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8);
 
 console.log(`build: ${shown(outfile)}  ${formatBytes(bytes)}  (${bytes} bytes, minified ESM, node20)`);
+console.log(
+  `build: loaded at start-up  ${formatBytes(eagerBytes)}  (${eagerBytes} bytes, entry and static chunks)`,
+);
+for (const [key, { bytes: chunkBytes }] of chunks) {
+  console.log(`build: on demand  ${key}  ${formatBytes(chunkBytes)}`);
+}
 console.log(`build: source map ${shown(`${outfile}.map`)} (kept out of the deploy package)`);
 console.log("build: largest contributors");
 for (const [name, size] of largest) {

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * Every setting the app reads, parsed once at start-up. A wrong or missing value stops the process
@@ -62,6 +62,11 @@ export const settingsSchema = z.object({
   OWNER_LIST_CACHE_TTL_MS: positiveInt(60_000),
   /** Must equal host.json extensions.queues.maxDequeueCount: the last delivery records `failed` before poison. */
   QUEUE_MAX_DEQUEUE_COUNT: positiveInt(5),
+
+  /** Turns on Application Insights (traces, logs, counters); unset locally. */
+  APPLICATIONINSIGHTS_CONNECTION_STRING: optionalText,
+  /** `ClientId=<managed identity client id>;Authorization=AAD` for Entra-authenticated ingestion. */
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: optionalText,
 
   POLICY_ALLOWED_EMAIL_DOMAINS: commaList,
   POLICY_ALLOWED_ITWIN_IDS: commaList,

@@ -3,7 +3,7 @@
  * seeded PRNG, and a fixed added latency. Pure and deterministic: "the next POST answers 503 once, then
  * succeeds" is exactly one rule with `times: 1`.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { mulberry32 } from "./prng.ts";
 
 const respondSchema = z

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * The owner-change request (design §2), the internal job message, and the status document (§5).
@@ -108,6 +108,8 @@ export interface StatusDocument {
   updatedAt: string;
   memberId?: string;
   invitationId?: string;
+  /** The owners API's `x-correlation-id` of the call that made the change, for Bentley support. */
+  apiCorrelationId?: string;
   error?: ChangeError;
   history: HistoryEntry[];
 }

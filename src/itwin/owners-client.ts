@@ -1,5 +1,5 @@
 import ky, { HTTPError, type KyInstance, TimeoutError } from "ky";
-import { z } from "zod";
+import * as z from "zod";
 import type { Clock } from "../clock.ts";
 import { describeErrorBody, OwnersApiError, RetryLaterError } from "./errors.ts";
 import { PacingGate } from "./pacing.ts";

@@ -1,5 +1,5 @@
 import ky, { type KyInstance } from "ky";
-import { z } from "zod";
+import * as z from "zod";
 import type { Clock } from "../clock.ts";
 import { describeErrorBody, OwnersApiError } from "./errors.ts";
 

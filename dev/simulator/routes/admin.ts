@@ -2,7 +2,7 @@
  * Admin endpoints under /__admin: no auth, not counted in stats, never rate-limited or faulted.
  * For tests, demos and benchmarks that run the simulator as a separate process.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { Exchange, SimulatorContext } from "../context.ts";
 import { FaultConfigError } from "../faults.ts";
 import { readBody, sendEmpty, sendJson, tryParseJson } from "../http.ts";
