@@ -1,11 +1,14 @@
 /**
- * Registers every function with the Functions host (or the local runner), and nothing else. Each
+ * Registers every function with the Functions host (or the local runner) and starts telemetry. Each
  * module registers itself on import; the first one to touch `settings()` parses the configuration,
  * so a wrong setting stops the app at start-up with the setting's name.
  */
-import "./config.ts";
+import { settings } from "./config.ts";
 import "./functions/submit-owner-changes.ts";
 import "./functions/get-owner-change.ts";
 import "./functions/health.ts";
 import "./functions/owner-change-requests.ts";
 import "./functions/owner-change-worker.ts";
+import { startTelemetry } from "./observability/telemetry.ts";
+
+await startTelemetry(settings());

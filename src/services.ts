@@ -6,6 +6,7 @@ import { OwnerDirectory } from "./itwin/owner-directory.ts";
 import { createOwnersClient, type OwnersClient } from "./itwin/owners-client.ts";
 import { PacingGate } from "./itwin/pacing.ts";
 import { createTokenProvider } from "./itwin/token-provider.ts";
+import { metrics } from "./observability/metrics.ts";
 import { createStorageClients, ensureStorage, type StorageClients } from "./storage/clients.ts";
 import { InstanceRegistry } from "./storage/instance-registry.ts";
 
@@ -51,6 +52,10 @@ export function buildServices(config: Settings): Services {
     timeoutMs: config.ITWIN_HTTP_TIMEOUT_MS,
     clock: systemClock,
     maxInlineWaitMs: config.RETRY_MAX_INLINE_WAIT_MS,
+    onEvent: (event) => {
+      if (event.type === "retry") metrics().apiRetry(event.httpStatus, event.code, event.delayMs);
+      else metrics().paced(event.delayMs);
+    },
     gate: new PacingGate({ peers: () => registry.count(), onRefused: () => registry.refreshSoon() }),
   });
   return {

@@ -39,6 +39,7 @@ export interface TransitionPatch {
   error?: ChangeError;
   memberId?: string;
   invitationId?: string;
+  apiCorrelationId?: string;
   attempts?: number;
   note?: string;
 }

@@ -7,6 +7,7 @@ import type { StatusStore, StoredStatus } from "../changes/status-store.ts";
 import { OwnersApiError, RetryLaterError } from "../itwin/errors.ts";
 import type { OwnerDirectory } from "../itwin/owner-directory.ts";
 import type { OwnersClient } from "../itwin/owners-client.ts";
+import { metrics } from "../observability/metrics.ts";
 import { sendJob } from "../storage/messages.ts";
 
 /**
@@ -94,7 +95,7 @@ async function apply(job: Job, claimed: StoredStatus, deps: WorkerDeps): Promise
     if (dryRun)
       return succeed(claimed, "planned", { note: `dry run: would add ${job.email} as owner` }, deps);
     const result = await deps.owners.addOwner(job.itwinId, job.email);
-    const patch: TransitionPatch = {};
+    const patch: TransitionPatch = result.correlationId ? { apiCorrelationId: result.correlationId } : {};
     if (result.kind === "added" && result.memberId) {
       patch.memberId = result.memberId;
       deps.directory.noteAdded(job.itwinId, { id: result.memberId, email: job.email });
@@ -134,7 +135,10 @@ async function apply(job: Job, claimed: StoredStatus, deps: WorkerDeps): Promise
     }
   }
   deps.directory.noteRemoved(job.itwinId, job.email);
-  return succeed(claimed, result.kind, { memberId }, deps, job);
+  const patch: TransitionPatch = result.correlationId
+    ? { memberId, apiCorrelationId: result.correlationId }
+    : { memberId };
+  return succeed(claimed, result.kind, patch, deps, job);
 }
 
 async function succeed(
@@ -185,13 +189,14 @@ async function finish(
   deps: WorkerDeps,
 ): Promise<void> {
   await save(stored, status, patch, deps);
+  metrics().changeFinished(status, patch.outcome);
   deps.log(`request ${stored.doc.id} ${status}`, {
     requestId: stored.doc.id,
     status,
     outcome: patch.outcome,
     errorCode: patch.error?.code,
     correlationId: stored.doc.correlationId,
-    apiCorrelationId: patch.error?.correlationId,
+    apiCorrelationId: patch.apiCorrelationId ?? patch.error?.correlationId,
   });
 }
 
