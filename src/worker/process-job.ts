@@ -190,13 +190,23 @@ async function finish(
 ): Promise<void> {
   await save(stored, status, patch, deps);
   metrics().changeFinished(status, patch.outcome);
-  deps.log(`request ${stored.doc.id} ${status}`, {
-    requestId: stored.doc.id,
+  const { doc } = stored;
+  const createdAt = Date.parse(doc.createdAt);
+  const firstClaim = doc.history.find((entry) => entry.status === "processing");
+  deps.log(`request ${doc.id} ${status}`, {
+    requestId: doc.id,
+    itwinId: doc.itwinId,
+    action: doc.action,
+    source: doc.source,
     status,
     outcome: patch.outcome,
     errorCode: patch.error?.code,
-    correlationId: stored.doc.correlationId,
+    attempts: doc.attempts,
+    correlationId: doc.correlationId,
     apiCorrelationId: patch.apiCorrelationId ?? patch.error?.correlationId,
+    // How long the change waited in the queue before a worker first took it, and end to end.
+    queuedMs: firstClaim === undefined ? undefined : Date.parse(firstClaim.at) - createdAt,
+    durationMs: deps.now().getTime() - createdAt,
   });
 }
 
