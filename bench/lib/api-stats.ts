@@ -45,6 +45,8 @@ export interface WindowUse {
   underused: number;
   /** Windows with at least one 429. */
   windowsWith429: number;
+  /** Where the 429s fell: "window index from the first request: count", e.g. "#0: 6". */
+  where429: string;
   firstAt?: number;
   lastAt?: number;
 }
@@ -52,16 +54,17 @@ export interface WindowUse {
 /** How well the budget was used, window by window (windows aligned to multiples of windowMs, as the simulator's). */
 export function windowUse(events: ApiEvent[], limit: number, windowMs: number): WindowUse {
   const owners = events.filter((event) => event.owners && event.status !== undefined);
-  if (owners.length === 0) return { fullWindows: 0, meanUse: 0, underused: 0, windowsWith429: 0 };
+  if (owners.length === 0)
+    return { fullWindows: 0, meanUse: 0, underused: 0, windowsWith429: 0, where429: "" };
   const admitted = new Map<number, number>();
-  const refused = new Set<number>();
+  const refused = new Map<number, number>();
   let firstAt = Number.POSITIVE_INFINITY;
   let lastAt = 0;
   for (const event of owners) {
     const window = Math.floor(event.at / windowMs);
     firstAt = Math.min(firstAt, event.at);
     lastAt = Math.max(lastAt, event.at);
-    if (event.status === 429) refused.add(window);
+    if (event.status === 429) refused.set(window, (refused.get(window) ?? 0) + 1);
     else admitted.set(window, (admitted.get(window) ?? 0) + 1);
   }
   const first = Math.floor(firstAt / windowMs);
@@ -80,6 +83,10 @@ export function windowUse(events: ApiEvent[], limit: number, windowMs: number): 
     meanUse: fullWindows === 0 ? 0 : used / fullWindows / limit,
     underused,
     windowsWith429: refused.size,
+    where429: [...refused.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([window, n]) => `#${window - first}: ${n}`)
+      .join(", "),
     firstAt,
     lastAt,
   };

@@ -126,7 +126,7 @@ export function throughputScenario(workers: 1 | 4) {
           },
           {
             label: `${label}: budget use`,
-            value: `${use.fullWindows} full windows, mean ${round(use.meanUse * 100, 1)}% of ${args.ceiling.limit} used, ${use.underused} under 90%; ${use.windowsWith429} window(s) with 429s`,
+            value: `${use.fullWindows} full windows, mean ${round(use.meanUse * 100, 1)}% of ${args.ceiling.limit} used, ${use.underused} under 90%; ${use.windowsWith429} window(s) with 429s${use.where429 ? ` (window from the first call: 429s — ${use.where429})` : ""}`,
           },
           {
             label: `${label}: owners API`,
