@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningSimulator, SEEDED_ITWINS, startSimulator } from "../../dev/simulator/server.ts";
 import { requestIdFor } from "../../src/changes/ids.ts";
 import type { StatusDocument } from "../../src/changes/model.ts";
+import { appEnv } from "../support/app-env.ts";
 import { type AzuriteInstance, startAzurite } from "../support/azurite.ts";
 import { receiveAll, sendRaw } from "../support/queues.ts";
 import { type RunningRunner, startRunner } from "../support/runner.ts";
@@ -24,11 +25,7 @@ beforeAll(async () => {
     entry: "src/index.ts",
     hostJson: "test/integration/host.json",
     env: {
-      AzureWebJobsStorage: azurite.connectionString,
-      ITWIN_API_BASE_URL: simulator.url,
-      ITWIN_AUTHORITY: simulator.url,
-      ITWIN_CLIENT_ID: "itwin-owner-automation-dev",
-      ITWIN_CLIENT_SECRET: "dev-secret",
+      ...appEnv(azurite, simulator),
       QUEUE_MAX_DEQUEUE_COUNT: "2",
       RETRY_MAX_INLINE_WAIT_MS: "4000",
     },
@@ -77,6 +74,24 @@ async function submit(change: Record<string, unknown>): Promise<StatusDocument> 
   expect(response.status).toBe(202);
   const body = (await response.json()) as { id: string };
   return settled(body.id);
+}
+
+/** The next add to this iTwin is answered 429 with these timing headers. */
+function refuseNextPost(itwinId: string, headers: Record<string, string>): void {
+  simulator.state.setFaults({
+    rules: [
+      {
+        method: "POST",
+        pathIncludes: itwinId,
+        times: 1,
+        respond: {
+          status: 429,
+          headers,
+          json: { error: { code: "RateLimitExceeded", message: "slow down" } },
+        },
+      },
+    ],
+  });
 }
 
 const emailsOf = (itwinId: string) => simulator.state.owners(itwinId).map((member) => member.email);
@@ -216,20 +231,7 @@ describe("worker outcomes", () => {
 
   it("waits out a 429 with the reset the server named, then succeeds", async () => {
     const { id: itwinId } = simulator.state.addItwin({ name: "rate-limited", owners: [] });
-    simulator.state.setFaults({
-      rules: [
-        {
-          method: "POST",
-          pathIncludes: itwinId,
-          times: 1,
-          respond: {
-            status: 429,
-            headers: { "retry-after": "1" },
-            json: { error: { code: "RateLimitExceeded", message: "slow down" } },
-          },
-        },
-      ],
-    });
+    refuseNextPost(itwinId, { "retry-after": "1" });
     const doc = await submit({ itwinId, email: "henry@corp.example", action: "add" });
     expect(doc).toMatchObject({ status: "succeeded", outcome: "added" });
     const processing = doc.history.find((h) => h.status === "processing");
@@ -240,23 +242,10 @@ describe("worker outcomes", () => {
   it("waits for x-rate-limit-reset in the seed's ISO form when remaining is 0", async () => {
     const { id: itwinId } = simulator.state.addItwin({ name: "window-spent", owners: [] });
     const reset = new Date(Date.now() + 1500).toISOString().replace("Z", "0000Z"); // seven fraction digits
-    simulator.state.setFaults({
-      rules: [
-        {
-          method: "POST",
-          pathIncludes: itwinId,
-          times: 1,
-          respond: {
-            status: 429,
-            headers: {
-              "x-rate-limit-limit": "1s",
-              "x-rate-limit-remaining": "0",
-              "x-rate-limit-reset": reset,
-            },
-            json: { error: { code: "RateLimitExceeded", message: "slow down" } },
-          },
-        },
-      ],
+    refuseNextPost(itwinId, {
+      "x-rate-limit-limit": "1s",
+      "x-rate-limit-remaining": "0",
+      "x-rate-limit-reset": reset,
     });
     const doc = await submit({ itwinId, email: "hana@corp.example", action: "add" });
     expect(doc).toMatchObject({ status: "succeeded", outcome: "added" });

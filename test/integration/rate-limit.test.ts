@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningSimulator, startSimulator } from "../../dev/simulator/server.ts";
 import type { StatusDocument } from "../../src/changes/model.ts";
+import { appEnv } from "../support/app-env.ts";
 import { type AzuriteInstance, startAzurite } from "../support/azurite.ts";
 import { waitFor } from "../support/queues.ts";
 import { type RunningRunner, startRunner } from "../support/runner.ts";
@@ -29,13 +30,7 @@ afterAll(async () => {
 function startWorker(): Promise<RunningRunner> {
   return startRunner({
     entry: "src/index.ts",
-    env: {
-      AzureWebJobsStorage: azurite.connectionString,
-      ITWIN_API_BASE_URL: simulator.url,
-      ITWIN_AUTHORITY: simulator.url,
-      ITWIN_CLIENT_ID: "itwin-owner-automation-dev",
-      ITWIN_CLIENT_SECRET: "dev-secret",
-    },
+    env: appEnv(azurite, simulator),
   }).then((runner) => {
     runners.push(runner);
     return runner;
