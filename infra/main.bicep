@@ -101,6 +101,14 @@ param policyProtectedOwners string = ''
 ])
 param policyDryRun string = ''
 
+@description('"true" lets a removal take an iTwin\'s last human owner; by default such a removal is rejected.')
+@allowed([
+  ''
+  'true'
+  'false'
+])
+param policyAllowRemovingLastOwner string = ''
+
 // --- names ---
 
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
@@ -227,6 +235,7 @@ var appSettings = {
   POLICY_ALLOWED_ITWIN_IDS: policyAllowedItwinIds
   POLICY_PROTECTED_OWNERS: policyProtectedOwners
   POLICY_DRY_RUN: policyDryRun
+  POLICY_ALLOW_REMOVING_LAST_OWNER: policyAllowRemovingLastOwner
 }
 
 module api './app/api.bicep' = {

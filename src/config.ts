@@ -71,6 +71,7 @@ export const settingsSchema = z.object({
   POLICY_ALLOWED_EMAIL_DOMAINS: commaList,
   POLICY_ALLOWED_ITWIN_IDS: commaList,
   POLICY_PROTECTED_OWNERS: commaList,
+  POLICY_ALLOW_REMOVING_LAST_OWNER: flag,
   POLICY_DRY_RUN: flag,
 });
 

@@ -3,7 +3,7 @@ import { StatusStore } from "./changes/status-store.ts";
 import { systemClock } from "./clock.ts";
 import { type Settings, settings } from "./config.ts";
 import { OwnerDirectory } from "./itwin/owner-directory.ts";
-import { createOwnersClient, type OwnersClient } from "./itwin/owners-client.ts";
+import { createOwnersClient, type OwnersClient, serviceClientEmail } from "./itwin/owners-client.ts";
 import { PacingGate } from "./itwin/pacing.ts";
 import { createTokenProvider } from "./itwin/token-provider.ts";
 import { metrics } from "./observability/metrics.ts";
@@ -69,6 +69,8 @@ export function buildServices(config: Settings): Services {
       allowedEmailDomains: config.POLICY_ALLOWED_EMAIL_DOMAINS,
       allowedItwinIds: config.POLICY_ALLOWED_ITWIN_IDS,
       protectedOwners: config.POLICY_PROTECTED_OWNERS,
+      allowRemovingLastOwner: config.POLICY_ALLOW_REMOVING_LAST_OWNER,
+      serviceClientEmail: serviceClientEmail(config.ITWIN_CLIENT_ID),
       dryRun: config.POLICY_DRY_RUN,
     },
     ready: () => ensureStorage(storage).then(() => registry.start()),

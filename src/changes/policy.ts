@@ -8,6 +8,10 @@ export interface Policy {
   allowedEmailDomains: readonly string[];
   allowedItwinIds: readonly string[];
   protectedOwners: readonly string[];
+  /** Off by default: removing an iTwin's last human owner is rejected. */
+  allowRemovingLastOwner: boolean;
+  /** The service client's own owner address, `{clientId}@apps.imsoidc.bentley.com`. */
+  serviceClientEmail: string;
   dryRun: boolean;
 }
 
@@ -44,10 +48,15 @@ export function checkPolicy(job: Pick<Job, "itwinId" | "email" | "action">, poli
 }
 
 /**
- * Never remove an iTwin's last (human) owner: the service client's own membership does not count,
- * since nobody can sign in as it to manage the iTwin.
+ * Would removing `memberId` leave the iTwin without a human owner? The service client's own membership
+ * does not count — nobody can sign in as it to manage the iTwin. Members whose email the API does not
+ * show (`null`) are counted as humans: better a remove too many allowed than an iTwin locked.
  */
-export function wouldRemoveLastOwner(otherOwnersKnown: number, serviceClientIsOwner: boolean): boolean {
-  const humansLeft = otherOwnersKnown - (serviceClientIsOwner ? 1 : 0);
-  return humansLeft < 1;
+export function leavesNoHumanOwner(
+  owners: readonly { id: string; email?: string | null }[],
+  memberId: string,
+  serviceClientEmail: string,
+): boolean {
+  const service = serviceClientEmail.toLowerCase();
+  return !owners.some((owner) => owner.id !== memberId && owner.email?.toLowerCase() !== service);
 }

@@ -14,12 +14,13 @@ import type { Member, OwnersClient } from "./owners-client.ts";
 
 export interface OwnerLookup {
   member?: Member;
-  ownerCount: number;
+  /** Every owner in the listing the answer came from. */
+  owners: readonly Member[];
 }
 
 interface Listing {
+  members: Member[];
   byEmail: Map<string, Member>;
-  count: number;
   fetchedAt: number;
 }
 
@@ -50,7 +51,7 @@ export class OwnerDirectory {
       listing = await this.listing(itwinId, acceptedAt);
       member = listing.byEmail.get(email);
     }
-    return member === undefined ? { ownerCount: listing.count } : { member, ownerCount: listing.count };
+    return member === undefined ? { owners: listing.members } : { member, owners: listing.members };
   }
 
   /** Our own add went through: the cached listing stays true without listing again. */
@@ -59,12 +60,15 @@ export class OwnerDirectory {
     const email = member.email?.toLowerCase();
     if (listing === undefined || email === undefined || listing.byEmail.has(email)) return;
     listing.byEmail.set(email, member);
-    listing.count += 1;
+    listing.members = [...listing.members, member];
   }
 
   noteRemoved(itwinId: string, email: string): void {
     const listing = this.listings.get(itwinId);
-    if (listing?.byEmail.delete(email)) listing.count -= 1;
+    const member = listing?.byEmail.get(email);
+    if (listing === undefined || member === undefined) return;
+    listing.byEmail.delete(email);
+    listing.members = listing.members.filter((candidate) => candidate !== member);
   }
 
   /** A listing that started at or after `notBefore`: the cached one, the one on its way, or a new one. */
@@ -82,7 +86,7 @@ export class OwnerDirectory {
         if (email) byEmail.set(email, member);
       }
       // Stamped with the start of the listing: anything accepted before that is reflected in it.
-      const listing: Listing = { byEmail, count: members.length, fetchedAt: startedAt };
+      const listing: Listing = { members, byEmail, fetchedAt: startedAt };
       const current = this.listings.get(itwinId);
       if (current === undefined || current.fetchedAt <= startedAt) this.listings.set(itwinId, listing);
       return listing;

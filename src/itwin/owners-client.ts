@@ -17,6 +17,11 @@ import {
  * wait back to the queue instead of sleeping through it.
  */
 
+/** The owner address under which an iTwin lists a service (client-credentials) application. */
+export function serviceClientEmail(clientId: string): string {
+  return `${clientId}@apps.imsoidc.bentley.com`.toLowerCase();
+}
+
 export const ACCEPT_V2 = "application/vnd.bentley.itwin-platform.v2+json";
 const PAGE_SIZE = 100;
 /** 1 000 pages of 100 owners: far beyond any real iTwin, and a stop for a server whose `next` never ends. */
@@ -280,13 +285,14 @@ function isAlreadyOwner(sent: Sent): boolean {
   const status = sent.response.status;
   if (status === 409) return true;
   if (status !== 400 && status !== 422) return false;
-  const { code, message } = describeErrorBody(status, sent.text);
-  return /already|exists|duplicate/i.test(`${code} ${message}`);
+  // The code may sit in `error.code` or only in `error.details[].code`, so the whole body is read.
+  return /already|exists|duplicate/i.test(sent.text);
 }
 
 /**
  * Follows `_links.next` only to the API's own origin — the bearer token must never be sent elsewhere —
- * and otherwise pages on with `$skip`. A short page ends the listing whatever the links say.
+ * and otherwise pages on with `$skip`. An empty page ends the listing whatever the links say; a full
+ * page without links is followed by one more request, for servers that page without linking.
  */
 function nextPageUrl(
   href: string | undefined,
@@ -295,7 +301,10 @@ function nextPageUrl(
   seen: number,
   pageLength: number,
 ): string | undefined {
-  if (href === undefined || pageLength === 0) return undefined;
+  if (pageLength === 0) return undefined;
+  // Without a next link, a full page may still have more behind it.
+  if (href === undefined)
+    return pageLength >= PAGE_SIZE ? `${listUrl}?$top=${PAGE_SIZE}&$skip=${seen}` : undefined;
   try {
     const next = new URL(href, base);
     if (next.origin === new URL(base).origin) return next.toString();

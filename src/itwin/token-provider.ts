@@ -48,6 +48,8 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
     const url = `${options.authority.replace(/\/+$/, "")}/.well-known/openid-configuration`;
     const response = await http.get(url);
     const text = await response.text();
+    // IMS's token endpoint has a fixed, documented path; an authority without discovery still has it.
+    if (response.status === 404) return `${options.authority.replace(/\/+$/, "")}/connect/token`;
     if (!response.ok) throw authError(response.status, text, "OIDC discovery failed");
     return discoverySchema.parse(JSON.parse(text)).token_endpoint;
   }

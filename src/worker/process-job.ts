@@ -1,7 +1,7 @@
 import type { QueueClient } from "@azure/storage-queue";
 import { jobFor } from "../changes/accept.ts";
 import type { ChangeError, Job, Outcome, StatusDocument } from "../changes/model.ts";
-import { checkPolicy, type Policy, wouldRemoveLastOwner } from "../changes/policy.ts";
+import { checkPolicy, leavesNoHumanOwner, type Policy } from "../changes/policy.ts";
 import { isTerminal, type TransitionPatch, transition } from "../changes/status.ts";
 import type { StatusStore, StoredStatus } from "../changes/status-store.ts";
 import { OwnersApiError, RetryLaterError } from "../itwin/errors.ts";
@@ -108,7 +108,11 @@ async function apply(job: Job, claimed: StoredStatus, deps: WorkerDeps): Promise
   const lookup = await deps.directory.find(job.itwinId, job.email, acceptedAt);
   if (lookup.member === undefined) return succeed(claimed, "not-owner", {}, deps, job);
   let memberId = lookup.member.id;
-  if (wouldRemoveLastOwner(lookup.ownerCount - 1, true)) {
+  const { policy } = deps;
+  if (
+    !policy.allowRemovingLastOwner &&
+    leavesNoHumanOwner(lookup.owners, memberId, policy.serviceClientEmail)
+  ) {
     await finish(
       claimed,
       "rejected",

@@ -218,6 +218,19 @@ describe("worker outcomes", () => {
     expect(missing).toMatchObject({ status: "succeeded", outcome: "not-owner" });
   });
 
+  it("rejects removing an iTwin's last human owner, not counting the service client", async () => {
+    const { id: itwinId } = simulator.state.addItwin({
+      name: "one human",
+      owners: [
+        { email: "itwin-owner-automation-dev@apps.imsoidc.bentley.com" },
+        { email: "solo@corp.example" },
+      ],
+    });
+    const doc = await submit({ itwinId, email: "solo@corp.example", action: "remove" });
+    expect(doc).toMatchObject({ status: "rejected", error: { code: "LastOwner" } });
+    expect(emailsOf(itwinId)).toContain("solo@corp.example");
+  });
+
   it("ends a permanent 404 as failed with the API's code and correlation id", async () => {
     const doc = await submit({
       itwinId: "0b6c1f5e-1111-4222-8333-444455556666",

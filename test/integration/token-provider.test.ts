@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningSimulator, startSimulator } from "../../dev/simulator/server.ts";
 import { OwnersApiError } from "../../src/itwin/errors.ts";
@@ -56,5 +58,36 @@ describe("token provider", () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OwnersApiError);
     expect(error).toMatchObject({ httpStatus: 401, code: "invalid_client", transient: false });
+  });
+
+  it("falls back to <authority>/connect/token when the authority has no discovery document", async () => {
+    const seen: string[] = [];
+    const server = createServer((request, response) => {
+      seen.push(`${request.method} ${request.url}`);
+      if (request.url === "/connect/token") {
+        response.writeHead(200, { "content-type": "application/json" });
+        response.end(
+          JSON.stringify({ access_token: "plain-token", token_type: "Bearer", expires_in: "3600" }),
+        );
+      } else {
+        response.writeHead(404).end();
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const tokens = createTokenProvider({
+        authority: `http://127.0.0.1:${port}/`,
+        clientId: "c",
+        clientSecret: "s",
+        scope: "itwin-platform",
+        timeoutMs: 5000,
+        clock: new FakeClock(),
+      });
+      expect(await tokens.getToken()).toBe("plain-token");
+      expect(seen).toEqual(["GET /.well-known/openid-configuration", "POST /connect/token"]);
+    } finally {
+      server.close();
+    }
   });
 });

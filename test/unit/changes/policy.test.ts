@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { checkPolicy, type Policy, wouldRemoveLastOwner } from "../../../src/changes/policy.ts";
+import { checkPolicy, leavesNoHumanOwner, type Policy } from "../../../src/changes/policy.ts";
 
-const open: Policy = { allowedEmailDomains: [], allowedItwinIds: [], protectedOwners: [], dryRun: false };
+const SERVICE = "itwin-owner-automation-dev@apps.imsoidc.bentley.com";
+const open: Policy = {
+  allowedEmailDomains: [],
+  allowedItwinIds: [],
+  protectedOwners: [],
+  allowRemovingLastOwner: false,
+  serviceClientEmail: SERVICE,
+  dryRun: false,
+};
 const ITWIN = "5e3b1a7e-8c1d-4f3a-9b2e-000000000001";
 
 describe("checkPolicy", () => {
@@ -40,11 +48,17 @@ describe("checkPolicy", () => {
   });
 });
 
-describe("wouldRemoveLastOwner", () => {
+describe("leavesNoHumanOwner", () => {
+  const service = { id: "s", email: "Itwin-Owner-Automation-Dev@apps.imsoidc.bentley.com" };
+  const bob = { id: "b", email: "bob@corp.example" };
+  const alice = { id: "a", email: "alice@corp.example" };
   it("does not count the service client as a human owner", () => {
-    expect(wouldRemoveLastOwner(1, true)).toBe(true);
-    expect(wouldRemoveLastOwner(2, true)).toBe(false);
-    expect(wouldRemoveLastOwner(1, false)).toBe(false);
-    expect(wouldRemoveLastOwner(0, false)).toBe(true);
+    expect(leavesNoHumanOwner([service, bob], "b", SERVICE)).toBe(true);
+    expect(leavesNoHumanOwner([service, bob, alice], "b", SERVICE)).toBe(false);
+    expect(leavesNoHumanOwner([bob, alice], "b", SERVICE)).toBe(false);
+    expect(leavesNoHumanOwner([bob], "b", SERVICE)).toBe(true);
+  });
+  it("counts members without a visible email as humans", () => {
+    expect(leavesNoHumanOwner([service, bob, { id: "x", email: null }], "b", SERVICE)).toBe(false);
   });
 });

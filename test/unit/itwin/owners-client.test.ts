@@ -89,6 +89,23 @@ describe("addOwner", () => {
     await expect(client.addOwner(ITWIN, "a@corp.example")).resolves.toMatchObject({ kind: "already-owner" });
   });
 
+  it("reads already-owner from an error's details as well", async () => {
+    const { client } = harness([
+      json(422, {
+        error: {
+          code: "InvalidiTwinsMemberRequest",
+          message: "Request body or query is invalid.",
+          details: [{ code: "iTwinMemberAlreadyExists", message: "Member already exists in iTwin." }],
+        },
+      }),
+      json(422, { error: { code: "InvalidiTwinsMemberRequest", message: "Required property is missing." } }),
+    ]);
+    await expect(client.addOwner(ITWIN, "a@corp.example")).resolves.toMatchObject({ kind: "already-owner" });
+    await expect(client.addOwner(ITWIN, "a@corp.example")).rejects.toMatchObject({
+      code: "InvalidiTwinsMemberRequest",
+    });
+  });
+
   it("waits for the rate-limit reset after a 429 and then succeeds", async () => {
     const { client, clock, requests } = harness([
       (_request) =>
@@ -207,6 +224,16 @@ describe("findOwner and removeOwner", () => {
     expect(members.map((m) => m.id)).toEqual(["1", "2", "3"]);
     expect(members[2]?.surname).toBe("Builder");
     expect(requests[1]?.url).toContain("$skip=2");
+  });
+
+  it("asks for one more page after a full page without links, and stops at a short one", async () => {
+    const full = Array.from({ length: 100 }, (_, i) => ({ id: `m${i}`, email: `o${i}@corp.example` }));
+    const { client, requests } = harness([
+      json(200, { members: full }),
+      json(200, { members: [{ id: "last", email: null }] }),
+    ]);
+    expect(await client.listOwners(ITWIN)).toHaveLength(101);
+    expect(requests.map((r) => new URL(r.url).searchParams.get("$skip"))).toEqual(["0", "100"]);
   });
 
   it("never follows a next link to another origin", async () => {
