@@ -14,15 +14,16 @@ const optionalText = z
   .trim()
   .transform((value) => (value === "" ? undefined : value))
   .optional();
+const splitList = (value: string | undefined) =>
+  (value ?? "")
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
+/** Comma-separated names compared case-insensitively (domains, emails, ids). */
 const commaList = z
   .string()
   .optional()
-  .transform((value) =>
-    (value ?? "")
-      .split(",")
-      .map((item) => item.trim().toLowerCase())
-      .filter((item) => item !== ""),
-  );
+  .transform((value) => splitList(value).map((item) => item.toLowerCase()));
 const flag = z
   .enum(["true", "false", "1", "0", ""])
   .optional()
@@ -67,6 +68,15 @@ export const settingsSchema = z.object({
   APPLICATIONINSIGHTS_CONNECTION_STRING: optionalText,
   /** `ClientId=<managed identity client id>;Authorization=AAD` for Entra-authenticated ingestion. */
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: optionalText,
+
+  /** Comma-separated `whsec_…` secrets; when set, POST /api/owner-changes needs a valid signature. */
+  WEBHOOK_SECRETS: z
+    .string()
+    .optional()
+    .transform(splitList)
+    .pipe(
+      z.array(z.string().regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, "each secret must look like whsec_<base64>")),
+    ),
 
   POLICY_ALLOWED_EMAIL_DOMAINS: commaList,
   POLICY_ALLOWED_ITWIN_IDS: commaList,

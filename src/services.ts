@@ -2,6 +2,7 @@ import type { Policy } from "./changes/policy.ts";
 import { StatusStore } from "./changes/status-store.ts";
 import { systemClock } from "./clock.ts";
 import { type Settings, settings } from "./config.ts";
+import { createSignatureVerifier, type SignatureVerifier } from "./http/webhook-signature.ts";
 import { OwnerDirectory } from "./itwin/owner-directory.ts";
 import { createOwnersClient, type OwnersClient, serviceClientEmail } from "./itwin/owners-client.ts";
 import { PacingGate } from "./itwin/pacing.ts";
@@ -23,6 +24,8 @@ export interface Services {
   /** Live worker processes sharing the API budget. */
   registry: InstanceRegistry;
   policy: Policy;
+  /** Checks Standard Webhooks signatures; undefined when WEBHOOK_SECRETS is not set. */
+  verifySignature: SignatureVerifier | undefined;
   /** Resolves once queues and the table exist and this process is registered. */
   ready(): Promise<void>;
 }
@@ -73,6 +76,8 @@ export function buildServices(config: Settings): Services {
       serviceClientEmail: serviceClientEmail(config.ITWIN_CLIENT_ID),
       dryRun: config.POLICY_DRY_RUN,
     },
+    verifySignature:
+      config.WEBHOOK_SECRETS.length > 0 ? createSignatureVerifier(config.WEBHOOK_SECRETS) : undefined,
     ready: () => ensureStorage(storage).then(() => registry.start()),
   };
 }

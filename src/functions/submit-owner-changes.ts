@@ -20,7 +20,18 @@ export async function submitOwnerChanges(
   if (declaredLength > MAX_HTTP_BODY_BYTES) {
     return problemResponse(problem("tooLarge", `The body exceeds ${MAX_HTTP_BODY_BYTES} bytes`));
   }
-  const submission = parseHttpSubmission(request.headers.get("content-type"), await request.text());
+  const body = await request.text();
+  const { verifySignature } = services();
+  let webhookId: string | undefined;
+  if (verifySignature !== undefined) {
+    const check = verifySignature(body, request.headers);
+    if (!check.ok) {
+      log.warn("rejected unsigned or badly signed webhook", { reason: check.reason });
+      return problemResponse(problem("badSignature", check.reason), { "x-correlation-id": correlationId });
+    }
+    webhookId = check.webhookId;
+  }
+  const submission = parseHttpSubmission(request.headers.get("content-type"), body);
   if (!submission.ok) {
     log.warn("rejected owner-change submission", {
       status: submission.problem.status,
@@ -31,7 +42,8 @@ export async function submitOwnerChanges(
 
   const { store, storage } = services();
   const deps = { store, jobsQueue: storage.jobsQueue, now: () => new Date() };
-  const headerKey = submission.batch ? undefined : (request.headers.get("idempotency-key") ?? undefined);
+  // A signed webhook's id names the delivery, so a redelivery of the same webhook is the same request.
+  const headerKey = submission.batch ? undefined : (request.headers.get("idempotency-key") ?? webhookId);
   let results: AcceptResult[];
   try {
     await services().ready();

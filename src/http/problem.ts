@@ -26,6 +26,11 @@ export const PROBLEMS = {
     title: "The body must be application/json",
     status: 415,
   },
+  badSignature: {
+    type: `${PROBLEM_TYPE_BASE}invalid-signature`,
+    title: "The webhook signature is missing or invalid",
+    status: 401,
+  },
   keyReused: {
     type: `${PROBLEM_TYPE_BASE}idempotency-key-reused`,
     title: "The idempotency key was used for a different request",

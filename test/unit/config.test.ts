@@ -85,4 +85,11 @@ describe("parseSettings", () => {
     });
     expect(found.join()).toMatch(/ITWIN_CLIENT_SECRET is an unresolved Key Vault reference/);
   });
+
+  it("parses webhook secrets and names a malformed one", () => {
+    expect(
+      parseSettings({ ...minimal, WEBHOOK_SECRETS: " whsec_YQ==, whsec_Yg== " }).WEBHOOK_SECRETS,
+    ).toEqual(["whsec_YQ==", "whsec_Yg=="]);
+    expect(problems({ ...minimal, WEBHOOK_SECRETS: "hunter2" }).join()).toMatch(/WEBHOOK_SECRETS/);
+  });
 });
