@@ -109,6 +109,12 @@ param policyDryRun string = ''
 ])
 param policyAllowRemovingLastOwner string = ''
 
+@description('Removals per iTwin and window beyond which further ones are held for approval; empty or 0: never.')
+param policyMassRemovalThreshold string = ''
+
+@description('Length of the mass-removal window in minutes; empty: 60.')
+param policyMassRemovalWindowMinutes string = ''
+
 // --- names ---
 
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
@@ -236,6 +242,8 @@ var appSettings = {
   POLICY_PROTECTED_OWNERS: policyProtectedOwners
   POLICY_DRY_RUN: policyDryRun
   POLICY_ALLOW_REMOVING_LAST_OWNER: policyAllowRemovingLastOwner
+  POLICY_MASS_REMOVAL_THRESHOLD: policyMassRemovalThreshold
+  POLICY_MASS_REMOVAL_WINDOW_MINUTES: policyMassRemovalWindowMinutes
 }
 
 module api './app/api.bicep' = {

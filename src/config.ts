@@ -8,7 +8,10 @@ import * as z from "zod";
  * configuration table list the same names, and a test keeps them in step.
  */
 
-const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+/** An empty value means "not set": infra passes optional parameters through as empty strings. */
+const blankAsUnset = (value: unknown) => (value === "" ? undefined : value);
+const positiveInt = (fallback: number) =>
+  z.preprocess(blankAsUnset, z.coerce.number().int().positive().default(fallback));
 const optionalText = z
   .string()
   .trim()
@@ -82,6 +85,9 @@ export const settingsSchema = z.object({
   POLICY_ALLOWED_ITWIN_IDS: commaList,
   POLICY_PROTECTED_OWNERS: commaList,
   POLICY_ALLOW_REMOVING_LAST_OWNER: flag,
+  /** More removals than this from one iTwin within the window are held for approval; 0 = never. */
+  POLICY_MASS_REMOVAL_THRESHOLD: z.preprocess(blankAsUnset, z.coerce.number().int().min(0).default(0)),
+  POLICY_MASS_REMOVAL_WINDOW_MINUTES: positiveInt(60),
   POLICY_DRY_RUN: flag,
 });
 

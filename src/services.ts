@@ -73,6 +73,8 @@ export function buildServices(config: Settings): Services {
       allowedItwinIds: config.POLICY_ALLOWED_ITWIN_IDS,
       protectedOwners: config.POLICY_PROTECTED_OWNERS,
       allowRemovingLastOwner: config.POLICY_ALLOW_REMOVING_LAST_OWNER,
+      massRemovalThreshold: config.POLICY_MASS_REMOVAL_THRESHOLD,
+      massRemovalWindowMs: config.POLICY_MASS_REMOVAL_WINDOW_MINUTES * 60_000,
       serviceClientEmail: serviceClientEmail(config.ITWIN_CLIENT_ID),
       dryRun: config.POLICY_DRY_RUN,
     },

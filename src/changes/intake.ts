@@ -35,17 +35,9 @@ export function parseHttpSubmission(contentType: string | null, body: string): H
   if (Buffer.byteLength(body) > MAX_HTTP_BODY_BYTES) {
     return { ok: false, problem: problem("tooLarge", `The body exceeds ${MAX_HTTP_BODY_BYTES} bytes`) };
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(body);
-  } catch (error) {
-    return {
-      ok: false,
-      problem: problem("malformedJson", "The body could not be parsed as JSON", {
-        errors: [{ path: "(body)", message: (error as Error).message }],
-      }),
-    };
-  }
+  const json = parseJsonBody(body);
+  if (!json.ok) return json;
+  const { value } = json;
   if (isObject(value) && "changes" in value) {
     if (Array.isArray(value.changes) && value.changes.length > MAX_BATCH) {
       return {
@@ -68,7 +60,21 @@ export function parseHttpSubmission(contentType: string | null, body: string): H
     : { ok: false, problem: validationProblem(result.error) };
 }
 
-function validationProblem(error: z.ZodError): Problem {
+/** Parses a JSON request body, or says why it is not JSON as a problem naming `(body)`. */
+export function parseJsonBody(body: string): { ok: true; value: unknown } | { ok: false; problem: Problem } {
+  try {
+    return { ok: true, value: JSON.parse(body) };
+  } catch (error) {
+    return {
+      ok: false,
+      problem: problem("malformedJson", "The body could not be parsed as JSON", {
+        errors: [{ path: "(body)", message: (error as Error).message }],
+      }),
+    };
+  }
+}
+
+export function validationProblem(error: z.ZodError): Problem {
   const errors = fieldErrors(error);
   const fields = [...new Set(errors.map((e) => e.path))].join(", ");
   return problem("validation", `Invalid field(s): ${fields}`, { errors });

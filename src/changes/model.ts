@@ -47,6 +47,12 @@ export const httpBatchSchema = z.strictObject({
 
 export type OwnerChange = z.output<typeof httpChangeSchema>;
 
+/** `POST /api/owner-changes/{id}/approve|reject`: who decides, and why (kept in the history). */
+export const decisionSchema = z.strictObject({
+  by: trimmed(320),
+  reason: z.string().trim().max(500).optional(),
+});
+
 /** What `accept` puts on the internal jobs queue: only validated, normalised changes reach the worker. */
 export const jobSchema = z.object({
   v: z.literal(1),
@@ -58,6 +64,8 @@ export const jobSchema = z.object({
   dryRun: z.boolean(),
   /** 1 for the first try; a re-enqueue after a long server-directed wait increments it. */
   attempt: z.number().int().positive(),
+  /** A removal an approver released after it was held: the mass-removal threshold no longer applies. */
+  approved: z.boolean().optional(),
   correlationId: z.string().min(1),
 });
 export type Job = z.output<typeof jobSchema>;

@@ -8,6 +8,9 @@ export interface Policy {
   allowedEmailDomains: readonly string[];
   allowedItwinIds: readonly string[];
   protectedOwners: readonly string[];
+  /** Removals per iTwin and window beyond which the next ones are held for approval; 0 = off. */
+  massRemovalThreshold: number;
+  massRemovalWindowMs: number;
   /** Off by default: removing an iTwin's last human owner is rejected. */
   allowRemovingLastOwner: boolean;
   /** The service client's own owner address, `{clientId}@apps.imsoidc.bentley.com`. */
@@ -59,4 +62,12 @@ export function leavesNoHumanOwner(
 ): boolean {
   const service = serviceClientEmail.toLowerCase();
   return !owners.some((owner) => owner.id !== memberId && owner.email?.toLowerCase() !== service);
+}
+
+/**
+ * The fixed window a removal at `now` counts in, named by its start (ISO): windows are aligned to
+ * multiples of their length, so every instance names the same window the same way.
+ */
+export function removalWindowStart(now: number, windowMs: number): string {
+  return new Date(Math.floor(now / windowMs) * windowMs).toISOString();
 }

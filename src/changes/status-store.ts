@@ -9,6 +9,9 @@ import type { StatusDocument } from "./model.ts";
 
 const STATUS_ROW = "status";
 const APPLIED_PREFIX = "applied|";
+const REMOVALS_PREFIX = "removals|";
+/** Contention on one row is brief; ten lost races in a row means something else is wrong. */
+const MAX_SWAP_ATTEMPTS = 10;
 
 interface StatusEntity {
   partitionKey: string;
@@ -27,6 +30,12 @@ interface AppliedEntity {
   rowKey: string;
   occurredAt: string;
   requestId: string;
+}
+
+interface RemovalsEntity {
+  partitionKey: string;
+  rowKey: string;
+  count: number;
 }
 
 export interface StoredStatus {
@@ -100,31 +109,55 @@ export class StatusStore {
     }
   }
 
-  /** Records an applied change unless a newer one was recorded meanwhile (compare-and-swap on the etag). */
+  /** Records an applied change unless a newer one was recorded meanwhile. */
   async recordApplied(itwinId: string, email: string, occurredAt: string, requestId: string): Promise<void> {
-    const entity: AppliedEntity = {
-      partitionKey: itwinId,
-      rowKey: appliedRowKey(email),
-      occurredAt,
-      requestId,
-    };
-    for (let attempt = 0; attempt < 5; attempt++) {
-      let current: (AppliedEntity & { etag: string }) | undefined;
+    await this.swapRow<AppliedEntity>(itwinId, appliedRowKey(email), (current) =>
+      current !== undefined && current.occurredAt >= occurredAt
+        ? undefined
+        : { partitionKey: itwinId, rowKey: appliedRowKey(email), occurredAt, requestId },
+    );
+  }
+
+  /**
+   * Counts one removal for the iTwin in the window starting at `windowStart`, unless `limit` removals
+   * were counted there already: returns whether this one fits. Concurrent workers on several instances
+   * never both take the last slot.
+   */
+  takeRemovalSlot(itwinId: string, windowStart: string, limit: number): Promise<boolean> {
+    const rowKey = `${REMOVALS_PREFIX}${windowStart}`;
+    return this.swapRow<RemovalsEntity>(itwinId, rowKey, (current) => {
+      const count = current?.count ?? 0;
+      return count >= limit ? undefined : { partitionKey: itwinId, rowKey, count: count + 1 };
+    });
+  }
+
+  /**
+   * Compare-and-swap on one row: `next` sees the current row (or none) and returns its replacement, or
+   * undefined to leave it. Insert conflicts and ETag mismatches mean another writer won; read again.
+   */
+  private async swapRow<E extends { partitionKey: string; rowKey: string }>(
+    partitionKey: string,
+    rowKey: string,
+    next: (current: E | undefined) => E | undefined,
+  ): Promise<boolean> {
+    for (let attempt = 0; attempt < MAX_SWAP_ATTEMPTS; attempt++) {
+      let current: (E & { etag: string }) | undefined;
       try {
-        current = await this.table.getEntity<AppliedEntity>(itwinId, entity.rowKey);
+        current = await this.table.getEntity<E>(partitionKey, rowKey);
       } catch (error) {
         if (!isStatus(error, 404)) throw error;
       }
-      if (current !== undefined && current.occurredAt >= occurredAt) return;
+      const replacement = next(current);
+      if (replacement === undefined) return false;
       try {
-        if (current === undefined) await this.table.createEntity(entity);
-        else await this.table.updateEntity(entity, "Replace", { etag: current.etag });
-        return;
+        if (current === undefined) await this.table.createEntity(replacement);
+        else await this.table.updateEntity(replacement, "Replace", { etag: current.etag });
+        return true;
       } catch (error) {
         if (!isStatus(error, 409) && !isStatus(error, 412)) throw error;
       }
     }
-    throw new ConcurrentUpdateError(`${itwinId}/${email}`);
+    throw new ConcurrentUpdateError(`${partitionKey}/${rowKey}`);
   }
 
   /** A cheap round trip that proves the table is reachable (for the health check). */

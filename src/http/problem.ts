@@ -36,6 +36,11 @@ export const PROBLEMS = {
     title: "The idempotency key was used for a different request",
     status: 422,
   },
+  notHeld: {
+    type: `${PROBLEM_TYPE_BASE}not-held`,
+    title: "Only a held change can be approved or rejected",
+    status: 409,
+  },
   notFound: { type: `${PROBLEM_TYPE_BASE}not-found`, title: "No such owner-change request", status: 404 },
   unavailable: { type: `${PROBLEM_TYPE_BASE}unavailable`, title: "A dependency is unavailable", status: 503 },
 } as const;

@@ -1,7 +1,6 @@
 import type { QueueClient } from "@azure/storage-queue";
-import { jobFor } from "../changes/accept.ts";
 import type { ChangeError, Job, Outcome, StatusDocument } from "../changes/model.ts";
-import { checkPolicy, leavesNoHumanOwner, type Policy } from "../changes/policy.ts";
+import { checkPolicy, leavesNoHumanOwner, type Policy, removalWindowStart } from "../changes/policy.ts";
 import { isTerminal, type TransitionPatch, transition } from "../changes/status.ts";
 import type { StatusStore, StoredStatus } from "../changes/status-store.ts";
 import { OwnersApiError, RetryLaterError } from "../itwin/errors.ts";
@@ -129,6 +128,15 @@ async function apply(job: Job, claimed: StoredStatus, deps: WorkerDeps): Promise
   }
   if (dryRun)
     return succeed(claimed, "planned", { memberId, note: `dry run: would remove member ${memberId}` }, deps);
+  if (policy.massRemovalThreshold > 0 && !job.approved) {
+    const window = removalWindowStart(deps.now().getTime(), policy.massRemovalWindowMs);
+    if (!(await deps.store.takeRemovalSlot(job.itwinId, window, policy.massRemovalThreshold))) {
+      const note = `held for approval: more than ${policy.massRemovalThreshold} removals from this iTwin since ${window}`;
+      await save(claimed, "held", { memberId, note }, deps);
+      deps.log(`request ${claimed.doc.id} held`, { requestId: claimed.doc.id, itwinId: job.itwinId, window });
+      return { kind: "finished", status: "held" };
+    }
+  }
   let result = await deps.owners.removeOwner(job.itwinId, memberId);
   if (result.kind === "not-owner") {
     // The cached listing may have been stale: ask the API once more before calling it not-owner.
@@ -178,11 +186,7 @@ async function reschedule(
   // redelivered by the host, so nothing is lost.
   const at = new Date(deps.now().getTime() + error.delayMs).toISOString();
   await save(claimed, "queued", { note: `retry scheduled for ${at}: ${error.cause.code}` }, deps);
-  await sendJob(
-    deps.jobsQueue,
-    { ...jobFor(claimed.doc, job.attempt + 1), correlationId: job.correlationId },
-    error.delayMs,
-  );
+  await sendJob(deps.jobsQueue, { ...job, attempt: job.attempt + 1 }, error.delayMs);
   return { kind: "rescheduled", delayMs: error.delayMs };
 }
 

@@ -92,4 +92,19 @@ describe("parseSettings", () => {
     ).toEqual(["whsec_YQ==", "whsec_Yg=="]);
     expect(problems({ ...minimal, WEBHOOK_SECRETS: "hunter2" }).join()).toMatch(/WEBHOOK_SECRETS/);
   });
+
+  it("treats empty numbers as unset, as infra passes optional parameters", () => {
+    const settings = parseSettings({
+      ...minimal,
+      POLICY_MASS_REMOVAL_THRESHOLD: "",
+      POLICY_MASS_REMOVAL_WINDOW_MINUTES: "",
+    });
+    expect(settings).toMatchObject({
+      POLICY_MASS_REMOVAL_THRESHOLD: 0,
+      POLICY_MASS_REMOVAL_WINDOW_MINUTES: 60,
+    });
+    expect(problems({ ...minimal, POLICY_MASS_REMOVAL_THRESHOLD: "-1" }).join()).toMatch(
+      /POLICY_MASS_REMOVAL_THRESHOLD/,
+    );
+  });
 });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { checkPolicy, leavesNoHumanOwner, type Policy } from "../../../src/changes/policy.ts";
+import {
+  checkPolicy,
+  leavesNoHumanOwner,
+  type Policy,
+  removalWindowStart,
+} from "../../../src/changes/policy.ts";
 
 const SERVICE = "itwin-owner-automation-dev@apps.imsoidc.bentley.com";
 const open: Policy = {
@@ -7,6 +12,8 @@ const open: Policy = {
   allowedItwinIds: [],
   protectedOwners: [],
   allowRemovingLastOwner: false,
+  massRemovalThreshold: 0,
+  massRemovalWindowMs: 3_600_000,
   serviceClientEmail: SERVICE,
   dryRun: false,
 };
@@ -60,5 +67,13 @@ describe("leavesNoHumanOwner", () => {
   });
   it("counts members without a visible email as humans", () => {
     expect(leavesNoHumanOwner([service, bob, { id: "x", email: null }], "b", SERVICE)).toBe(false);
+  });
+});
+
+describe("removalWindowStart", () => {
+  it("names the aligned window a moment falls in, the same on every instance", () => {
+    const hour = 3_600_000;
+    expect(removalWindowStart(Date.parse("2026-11-23T17:59:59.999Z"), hour)).toBe("2026-11-23T17:00:00.000Z");
+    expect(removalWindowStart(Date.parse("2026-11-23T18:00:00.000Z"), hour)).toBe("2026-11-23T18:00:00.000Z");
   });
 });

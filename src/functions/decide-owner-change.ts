@@ -1,0 +1,53 @@
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
+import { decideHeldChange } from "../changes/approval.ts";
+import { REQUEST_ID_PATTERN } from "../changes/ids.ts";
+import { parseJsonBody, validationProblem } from "../changes/intake.ts";
+import { decisionSchema } from "../changes/model.ts";
+import { problem, problemResponse } from "../http/problem.ts";
+import { invocationLogger } from "../observability/log.ts";
+import { services } from "../services.ts";
+
+const DECISIONS = { approve: true, reject: false } as const;
+
+/**
+ * `POST /api/owner-changes/{id}/approve` or `/reject` with `{ "by": "…", "reason": "…" }`: releases or
+ * refuses a removal the mass-removal policy held. Admin-level key: approving is not the senders' call.
+ */
+export async function decideOwnerChange(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
+  const id = request.params.id ?? "";
+  const decision = request.params.decision ?? "";
+  if (!REQUEST_ID_PATTERN.test(id) || !(decision in DECISIONS)) {
+    return problemResponse(
+      problem("notFound", `No such owner-change request or decision: ${id}/${decision}`),
+    );
+  }
+  const json = parseJsonBody((await request.text()) || "{}");
+  if (!json.ok) return problemResponse(json.problem);
+  const parsed = decisionSchema.safeParse(json.value);
+  if (!parsed.success) return problemResponse(validationProblem(parsed.error));
+
+  const { store, storage } = services();
+  await services().ready();
+  const result = await decideHeldChange(
+    id,
+    { approve: DECISIONS[decision as keyof typeof DECISIONS], ...parsed.data },
+    { store, jobsQueue: storage.jobsQueue, now: () => new Date() },
+  );
+  if (result.kind === "not-found")
+    return problemResponse(problem("notFound", `No owner-change request has the id ${id}`));
+  if (result.kind === "not-held") {
+    return problemResponse(problem("notHeld", `Request ${id} is ${result.doc.status}, not held`));
+  }
+  invocationLogger(context, { requestId: id }).info(`held change ${decision}d`, { by: parsed.data.by });
+  return { status: 200, jsonBody: result.doc };
+}
+
+app.http("decideOwnerChange", {
+  route: "owner-changes/{id}/{decision}",
+  methods: ["POST"],
+  authLevel: "admin",
+  handler: decideOwnerChange,
+});
