@@ -1,6 +1,6 @@
-/** Owners-API figures from the simulator: its counters, and the request log bucketed into rate windows. */
+/** Owners-API figures from the simulator: its counters, and its rate-limit decisions bucketed into its windows. */
 import type { SimulatorStats } from "../../dev/simulator/stats.ts";
-import type { ApiEvent } from "./stack.ts";
+import type { LimiterDecision } from "./stack.ts";
 
 export interface OwnersApiCounts {
   /** Owners-API requests (token and discovery calls excluded). */
@@ -36,58 +36,92 @@ export function ownersApiCounts(stats: SimulatorStats): OwnersApiCounts {
   return out;
 }
 
-export interface WindowUse {
-  /** Rate windows wholly between the first and the last owners-API request. */
-  fullWindows: number;
-  /** Mean admitted (non-429) owners-API requests per full window ÷ the limit. */
-  meanUse: number;
-  /** Full windows using less than 90 % of the limit. */
+export interface BudgetUse {
+  /** Owners-API requests the limiter counted (admitted or refused). */
+  requests: number;
+  /**
+   * Rate windows from the one holding the first owners-API request to the one holding the last, both
+   * included: the budget the run occupied, whether or not each window was filled.
+   */
+  windowsSpanned: number;
+  /** Admitted and refused requests per window, index 0 = the window of the first request. */
+  perWindow: { admitted: number; refused: number }[];
+  /** Windows strictly between the first and the last (the edges may be partly outside the run). */
+  innerWindows: number;
+  /** Mean admitted requests per inner window ÷ the limit. */
+  innerMeanUse: number;
+  /** Inner windows using less than 90 % of the limit. */
   underused: number;
   /** Windows with at least one 429. */
   windowsWith429: number;
-  /** Where the 429s fell: "window index from the first request: count", e.g. "#0: 6". */
-  where429: string;
   firstAt?: number;
   lastAt?: number;
+  /** Start of the first and of the last window (epoch ms). */
+  firstWindowStart?: number;
+  lastWindowStart?: number;
 }
 
-/** How well the budget was used, window by window (windows aligned to multiples of windowMs, as the simulator's). */
-export function windowUse(events: ApiEvent[], limit: number, windowMs: number): WindowUse {
-  const owners = events.filter((event) => event.owners && event.status !== undefined);
-  if (owners.length === 0)
-    return { fullWindows: 0, meanUse: 0, underused: 0, windowsWith429: 0, where429: "" };
-  const admitted = new Map<number, number>();
-  const refused = new Map<number, number>();
+/**
+ * How the run used the client's budget, window by window, from the simulator's own rate-limit decisions
+ * (its windows are aligned to multiples of windowMs from the epoch: `windowStart` in
+ * dev/simulator/rate-limit.ts). Only decisions for `clientId` count.
+ */
+export function budgetUse(
+  decisions: readonly LimiterDecision[],
+  clientId: string,
+  limit: number,
+  windowMs: number,
+): BudgetUse {
+  const mine = decisions.filter((decision) => decision.clientId === clientId);
+  if (mine.length === 0) {
+    return {
+      requests: 0,
+      windowsSpanned: 0,
+      perWindow: [],
+      innerWindows: 0,
+      innerMeanUse: 0,
+      underused: 0,
+      windowsWith429: 0,
+    };
+  }
   let firstAt = Number.POSITIVE_INFINITY;
-  let lastAt = 0;
-  for (const event of owners) {
-    const window = Math.floor(event.at / windowMs);
-    firstAt = Math.min(firstAt, event.at);
-    lastAt = Math.max(lastAt, event.at);
-    if (event.status === 429) refused.set(window, (refused.get(window) ?? 0) + 1);
-    else admitted.set(window, (admitted.get(window) ?? 0) + 1);
+  let lastAt = Number.NEGATIVE_INFINITY;
+  let firstWindowStart = Number.POSITIVE_INFINITY;
+  let lastWindowStart = Number.NEGATIVE_INFINITY;
+  for (const decision of mine) {
+    firstAt = Math.min(firstAt, decision.at);
+    lastAt = Math.max(lastAt, decision.at);
+    firstWindowStart = Math.min(firstWindowStart, decision.windowStart);
+    lastWindowStart = Math.max(lastWindowStart, decision.windowStart);
   }
-  const first = Math.floor(firstAt / windowMs);
-  const last = Math.floor(lastAt / windowMs);
-  let fullWindows = 0;
-  let used = 0;
-  let underused = 0;
-  for (let window = first + 1; window < last; window++) {
-    fullWindows += 1;
-    const n = admitted.get(window) ?? 0;
-    used += n;
-    if (n < 0.9 * limit) underused += 1;
+  const windowsSpanned = Math.round((lastWindowStart - firstWindowStart) / windowMs) + 1;
+  const perWindow = Array.from({ length: windowsSpanned }, () => ({ admitted: 0, refused: 0 }));
+  for (const decision of mine) {
+    const slot = perWindow[Math.round((decision.windowStart - firstWindowStart) / windowMs)];
+    if (slot === undefined) continue;
+    if (decision.allowed) slot.admitted += 1;
+    else slot.refused += 1;
   }
+  const inner = perWindow.slice(1, -1);
+  const innerUsed = inner.reduce((sum, window) => sum + window.admitted, 0);
   return {
-    fullWindows,
-    meanUse: fullWindows === 0 ? 0 : used / fullWindows / limit,
-    underused,
-    windowsWith429: refused.size,
-    where429: [...refused.entries()]
-      .sort((a, b) => a[0] - b[0])
-      .map(([window, n]) => `#${window - first}: ${n}`)
-      .join(", "),
+    requests: mine.length,
+    windowsSpanned,
+    perWindow,
+    innerWindows: inner.length,
+    innerMeanUse: inner.length === 0 ? 0 : innerUsed / inner.length / limit,
+    underused: inner.filter((window) => window.admitted < 0.9 * limit).length,
+    windowsWith429: perWindow.filter((window) => window.refused > 0).length,
     firstAt,
     lastAt,
+    firstWindowStart,
+    lastWindowStart,
   };
+}
+
+/** The per-window table in one line: "#0 37 · #1 50 · #2 48+2×429 · …" (admitted, then refused if any). */
+export function formatPerWindow(use: BudgetUse): string {
+  return use.perWindow
+    .map((window, i) => `#${i} ${window.admitted}${window.refused > 0 ? `+${window.refused}×429` : ""}`)
+    .join(" · ");
 }

@@ -1,7 +1,15 @@
 import { parseArgs } from "node:util";
 import { parseRateLimit } from "../../dev/simulator/cli-args.ts";
 
-export const SCENARIOS = ["bundle", "intake", "throughput1", "throughput4", "calls", "naive"] as const;
+export const SCENARIOS = [
+  "bundle",
+  "intake",
+  "throughput1",
+  "throughput4",
+  "throughput4cold",
+  "calls",
+  "naive",
+] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface Ceiling {

@@ -10,6 +10,9 @@ export const METRIC_KEYS = [
   "intakeOverhead",
   "bundleBytes",
   "importMs",
+  // Extra, after the required keys: the 429 share of a 4-worker run submitted the moment the runners
+  // are healthy, i.e. before they have counted each other (rate429 is measured in steady state).
+  "coldStart429",
 ] as const;
 export type MetricKey = (typeof METRIC_KEYS)[number];
 export type Metrics = Partial<Record<MetricKey, number | null>>;

@@ -17,37 +17,59 @@ export const ORG_DOMAIN = "corp.example";
 /** How the service client appears among an iTwin's owners (design §6). */
 export const SERVICE_OWNER = `${CLIENT_ID}@apps.imsoidc.bentley.com`;
 
-/** One answered (or cut off) request to the simulator, as its request log reports it. */
-export interface ApiEvent {
-  /** Epoch ms when the response ended. */
+/**
+ * One owners-API request as the simulator's rate limiter counted it. The simulator keeps no per-request
+ * timestamps in its stats (dev/simulator/stats.ts, state.ts: counters only), but it runs in this process,
+ * so the bench watches its limiter's decisions (see `observeLimiter`): the time is the simulator's own
+ * clock at the moment it counted the request, and the window is the one it counted it in.
+ */
+export interface LimiterDecision {
+  /** The simulator's clock (epoch ms) when it counted the request. */
   at: number;
-  method: string;
-  /** True for the owners API (not discovery, token or admin). */
-  owners: boolean;
-  status: number | undefined;
+  /** Start of the rate window the request was counted in (epoch ms; windows are aligned to multiples of windowMs). */
+  windowStart: number;
+  /** false = answered 429 by the limiter. */
+  allowed: boolean;
+  clientId: string;
 }
 
-/** Collects the simulator's request log while a scenario is measuring. */
+/** Collects the simulator's rate-limit decisions while a scenario is measuring. */
 export class ApiTelemetry {
-  #events: ApiEvent[] | undefined;
+  #decisions: LimiterDecision[] | undefined;
 
   start(): void {
-    this.#events = [];
+    this.#decisions = [];
   }
 
-  stop(): ApiEvent[] {
-    const events = this.#events ?? [];
-    this.#events = undefined;
-    return events;
+  stop(): LimiterDecision[] {
+    const decisions = this.#decisions ?? [];
+    this.#decisions = undefined;
+    return decisions;
   }
 
-  /** The simulator's log line: `METHOD /path?query STATUS|(no response) 12ms client=… notes`. */
-  record(line: string): void {
-    if (this.#events === undefined) return;
-    const [method = "", path = "", statusText = ""] = line.split(" ");
-    const status = /^\d{3}$/.test(statusText) ? Number(statusText) : undefined;
-    this.#events.push({ at: Date.now(), method, owners: path.startsWith("/accesscontrol/"), status });
+  record(decision: LimiterDecision): void {
+    this.#decisions?.push(decision);
   }
+}
+
+/**
+ * Wraps the simulator's `rateLimiter.take` (the gateway calls it once per owners-API request that passed
+ * the token check, before answering 429 or handling it) so every decision is also told to `telemetry`.
+ * Observation only: the decision returned is the limiter's own, unchanged.
+ */
+function observeLimiter(simulator: RunningSimulator, telemetry: ApiTelemetry): void {
+  const limiter = simulator.state.rateLimiter;
+  const take = limiter.take.bind(limiter);
+  limiter.take = (key, nowMs) => {
+    const decision = take(key, nowMs);
+    telemetry.record({
+      at: nowMs,
+      windowStart: decision.resetAtMs - decision.windowMs,
+      allowed: decision.allowed,
+      clientId: key,
+    });
+    return decision;
+  };
 }
 
 export interface Stack {
@@ -66,8 +88,8 @@ async function startSharedSimulator(ceiling: Ceiling) {
     port: 0,
     rateLimit: { limit: ceiling.limit, windowMs: ceiling.windowMs },
     seed: false,
-    log: (line) => telemetry.record(line),
   });
+  observeLimiter(simulator, telemetry);
   onCleanup("simulator", () => simulator.close());
   progress(`simulator on ${simulator.url}, ceiling ${ceiling.limit} per ${ceiling.windowMs} ms per client`);
   return { simulator, telemetry };

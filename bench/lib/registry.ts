@@ -1,0 +1,121 @@
+/**
+ * Waiting until the worker processes of a scenario know about each other, through the app's instance
+ * registry (src/storage/instance-registry.ts): each process upserts a heartbeat row in the status table
+ * (PartitionKey `worker-instances`, column `lastSeen` = epoch ms) when it starts — on its first
+ * invocation or `GET /api/health` — and every heartbeat interval after, and counts the rows seen within
+ * the stale limit. A process learns of a peer that registered after it only at its own next heartbeat,
+ * so until then it takes more than its fair share of the client's budget.
+ */
+import { setTimeout as delay } from "node:timers/promises";
+import { RestError, type TableClient } from "@azure/data-tables";
+import { systemClock } from "../../src/clock.ts";
+import { InstanceRegistry } from "../../src/storage/instance-registry.ts";
+
+/** The registry's partition: a private constant of src/storage/instance-registry.ts, repeated here. */
+export const REGISTRY_PARTITION = "worker-instances";
+
+/**
+ * After every process has beaten again, the count it makes from that beat's listing lands a few ms after
+ * its row's `lastSeen`; on a loaded 2-core machine timers also fire late. This much is added to the
+ * heartbeat interval before submitting.
+ */
+export const HEARTBEAT_MARGIN_MS = 500;
+
+export interface RegistryTiming {
+  heartbeatMs: number;
+  staleMs: number;
+}
+
+/**
+ * The registry's own defaults (heartbeat interval, stale limit), read from an InstanceRegistry that is
+ * built but never started (its constructor does no I/O), so the bench follows the module if they change.
+ */
+export function registryTiming(table: TableClient): RegistryTiming {
+  const probe = new InstanceRegistry(table, { clock: systemClock }) as unknown as {
+    heartbeatMs?: unknown;
+    staleMs?: unknown;
+  };
+  const { heartbeatMs, staleMs } = probe;
+  if (typeof heartbeatMs !== "number" || typeof staleMs !== "number") {
+    throw new Error("InstanceRegistry no longer keeps heartbeatMs/staleMs: update bench/lib/registry.ts");
+  }
+  return { heartbeatMs, staleMs };
+}
+
+interface HeartbeatRow {
+  instanceId: string;
+  lastSeen: number;
+}
+
+async function heartbeatRows(table: TableClient): Promise<HeartbeatRow[]> {
+  const rows: HeartbeatRow[] = [];
+  try {
+    for await (const entity of table.listEntities<{ lastSeen?: unknown }>({
+      queryOptions: { filter: `PartitionKey eq '${REGISTRY_PARTITION}'` },
+    })) {
+      if (typeof entity.lastSeen === "number") {
+        rows.push({ instanceId: entity.rowKey ?? "", lastSeen: entity.lastSeen });
+      }
+    }
+  } catch (error) {
+    if (error instanceof RestError && error.statusCode === 404) return [];
+    throw error;
+  }
+  return rows;
+}
+
+export interface SettledRegistry {
+  /** ms from the call until `expected` fresh rows were seen. */
+  allRegisteredAfterMs: number;
+  /** Processes that had beaten again when the wait ended (normally `expected`). */
+  beatAgain: number;
+  /** ms actually waited in all. */
+  waitedMs: number;
+}
+
+/**
+ * Polls the registry (every 200 ms, bounded by `timeoutMs`) until it holds `expected` fresh rows, then
+ * waits one heartbeat interval plus HEARTBEAT_MARGIN_MS so every process has made a count that sees all
+ * of them, and checks it: every fresh row's `lastSeen` must be later than the moment all were present
+ * (that beat listed them all). If one has not, it polls on for up to one more interval and reports it.
+ */
+export async function waitForSettledRegistry(
+  table: TableClient,
+  expected: number,
+  timing: RegistryTiming,
+  timeoutMs = 30_000,
+): Promise<SettledRegistry> {
+  const started = Date.now();
+  const deadline = started + timeoutMs;
+  let allPresentAt: number | undefined;
+  let fresh: HeartbeatRow[] = [];
+  while (Date.now() < deadline) {
+    const now = Date.now();
+    fresh = (await heartbeatRows(table)).filter((row) => now - row.lastSeen <= timing.staleMs);
+    if (fresh.length >= expected) {
+      allPresentAt = now;
+      break;
+    }
+    await delay(200);
+  }
+  if (allPresentAt === undefined) {
+    throw new Error(
+      `the instance registry showed ${fresh.length} of ${expected} live workers after ${timeoutMs} ms`,
+    );
+  }
+  await delay(timing.heartbeatMs + HEARTBEAT_MARGIN_MS);
+  const checkDeadline = Date.now() + timing.heartbeatMs;
+  let beatAgain = 0;
+  for (;;) {
+    const now = Date.now();
+    const rows = (await heartbeatRows(table)).filter((row) => now - row.lastSeen <= timing.staleMs);
+    beatAgain = rows.filter((row) => row.lastSeen > (allPresentAt as number)).length;
+    if (beatAgain >= expected || now >= checkDeadline) break;
+    await delay(200);
+  }
+  return {
+    allRegisteredAfterMs: allPresentAt - started,
+    beatAgain,
+    waitedMs: Date.now() - started,
+  };
+}
