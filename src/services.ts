@@ -10,6 +10,7 @@ import { createTokenProvider } from "./itwin/token-provider.ts";
 import { metrics } from "./observability/metrics.ts";
 import { createStorageClients, ensureStorage, type StorageClients } from "./storage/clients.ts";
 import { InstanceRegistry } from "./storage/instance-registry.ts";
+import { KeyedLock } from "./worker/keyed-lock.ts";
 
 /**
  * The composition root: one set of clients per process, built on first use from the settings.
@@ -26,7 +27,9 @@ export interface Services {
   policy: Policy;
   /** Checks Standard Webhooks signatures; undefined when WEBHOOK_SECRETS is not set. */
   verifySignature: SignatureVerifier | undefined;
-  /** Resolves once queues and the table exist and this process is registered. */
+  /** Orders the worker's API calls per person and iTwin within this process. */
+  locks: KeyedLock;
+  /** Resolves once queues and the table exist. */
   ready(): Promise<void>;
 }
 
@@ -80,6 +83,7 @@ export function buildServices(config: Settings): Services {
     },
     verifySignature:
       config.WEBHOOK_SECRETS.length > 0 ? createSignatureVerifier(config.WEBHOOK_SECRETS) : undefined,
-    ready: () => ensureStorage(storage).then(() => registry.start()),
+    locks: new KeyedLock(),
+    ready: () => ensureStorage(storage),
   };
 }

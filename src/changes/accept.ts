@@ -38,9 +38,11 @@ export async function acceptChange(input: AcceptInput, deps: AcceptDeps): Promis
   if (!stored.created) {
     const { existing } = stored;
     if (existing.fingerprint !== fingerprint) return { kind: "key-reused", doc: existing.doc };
-    // A repeat of a request still queued may follow a crash between our insert and our enqueue, so the
-    // job is sent again; the worker ignores jobs for requests that are already being or were processed.
-    if (existing.doc.status === "queued") await sendJob(deps.jobsQueue, jobFor(existing.doc));
+    // A repeat of a request that no worker ever took may follow a crash between our insert and our
+    // enqueue, so its job is sent again. Once taken, the request has its job (or a scheduled retry).
+    if (existing.doc.status === "queued" && existing.doc.attempts === 0) {
+      await sendJob(deps.jobsQueue, jobFor(existing.doc));
+    }
     return { kind: "duplicate", doc: existing.doc };
   }
   await sendJob(deps.jobsQueue, jobFor(doc));

@@ -7,7 +7,7 @@ import type { StatusStore } from "./status-store.ts";
 
 /**
  * Releasing or refusing a change the mass-removal policy held (design §5, §7). An approved removal is
- * queued again, marked so the threshold does not hold it a second time.
+ * queued again; the approval is kept on the record, so the threshold never holds it a second time.
  */
 
 export interface Decision {
@@ -29,16 +29,26 @@ export async function decideHeldChange(
 ): Promise<DecisionResult> {
   const stored = await deps.store.get(id);
   if (stored === undefined) return { kind: "not-found" };
-  if (stored.doc.status !== "held") return { kind: "not-held", doc: stored.doc };
+  const { doc: current } = stored;
+  if (decision.approve && current.status === "queued" && current.approvedBy !== undefined) {
+    // Approved before, but the job may not have been sent (the first call failed after recording):
+    // sending it again is safe, a second delivery of a claimed job is skipped.
+    await sendJob(deps.jobsQueue, jobFor(current));
+    return { kind: "decided", doc: current };
+  }
+  if (current.status !== "held") return { kind: "not-held", doc: current };
   const why = decision.reason === undefined ? "" : `: ${decision.reason}`;
   const doc = decision.approve
-    ? transition(stored.doc, "queued", deps.now(), { note: `approved by ${decision.by}${why}` })
-    : transition(stored.doc, "rejected", deps.now(), {
+    ? transition(current, "queued", deps.now(), {
+        approvedBy: decision.by,
+        note: `approved by ${decision.by}${why}`,
+      })
+    : transition(current, "rejected", deps.now(), {
         note: `rejected by ${decision.by}${why}`,
         error: { code: "RejectedByApprover", message: decision.reason ?? `rejected by ${decision.by}` },
       });
   // The ETag makes two approvers racing end with one decision; the loser gets a concurrency error.
   await deps.store.replace(doc, stored.fingerprint, stored.etag);
-  if (decision.approve) await sendJob(deps.jobsQueue, { ...jobFor(doc), approved: true });
+  if (decision.approve) await sendJob(deps.jobsQueue, jobFor(doc));
   return { kind: "decided", doc };
 }

@@ -1,6 +1,7 @@
 import { Buffer } from "node:buffer";
 import type { z } from "zod";
 import { type Problem, problem } from "../http/problem.ts";
+import { tryParseJson } from "../json.ts";
 import {
   type FieldError,
   fieldErrors,
@@ -62,16 +63,14 @@ export function parseHttpSubmission(contentType: string | null, body: string): H
 
 /** Parses a JSON request body, or says why it is not JSON as a problem naming `(body)`. */
 export function parseJsonBody(body: string): { ok: true; value: unknown } | { ok: false; problem: Problem } {
-  try {
-    return { ok: true, value: JSON.parse(body) };
-  } catch (error) {
-    return {
-      ok: false,
-      problem: problem("malformedJson", "The body could not be parsed as JSON", {
-        errors: [{ path: "(body)", message: (error as Error).message }],
-      }),
-    };
-  }
+  const json = tryParseJson(body);
+  if (json.ok) return json;
+  return {
+    ok: false,
+    problem: problem("malformedJson", "The body could not be parsed as JSON", {
+      errors: [{ path: "(body)", message: json.error }],
+    }),
+  };
 }
 
 export function validationProblem(error: z.ZodError): Problem {
@@ -93,10 +92,8 @@ export function parseQueueRequest(message: unknown): QueueRequest {
   if (message instanceof Uint8Array) value = Buffer.from(message).toString("utf8");
   if (typeof value === "string") {
     const decoded = decodeJsonText(value);
-    if (decoded === NOT_JSON) {
-      return { ok: false, reason: "The message is neither JSON nor base64-encoded JSON" };
-    }
-    value = decoded;
+    if (!decoded.ok) return { ok: false, reason: "The message is neither JSON nor base64-encoded JSON" };
+    value = decoded.value;
   }
   const result = queueChangeSchema.safeParse(value);
   if (result.success) return { ok: true, change: result.data };
@@ -108,23 +105,13 @@ export function parseQueueRequest(message: unknown): QueueRequest {
   };
 }
 
-const NOT_JSON = Symbol("not JSON");
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
-function decodeJsonText(text: string): unknown {
+function decodeJsonText(text: string): ReturnType<typeof tryParseJson> {
   const trimmed = text.trim();
   const parsed = tryParseJson(trimmed);
-  if (parsed !== NOT_JSON) return parsed;
-  if (trimmed.length % 4 !== 0 || !BASE64.test(trimmed)) return NOT_JSON;
+  if (parsed.ok || trimmed.length % 4 !== 0 || !BASE64.test(trimmed)) return parsed;
   return tryParseJson(Buffer.from(trimmed, "base64").toString("utf8"));
-}
-
-function tryParseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return NOT_JSON;
-  }
 }
 
 /** The message as text, for the poison envelope. */

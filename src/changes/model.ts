@@ -64,8 +64,6 @@ export const jobSchema = z.object({
   dryRun: z.boolean(),
   /** 1 for the first try; a re-enqueue after a long server-directed wait increments it. */
   attempt: z.number().int().positive(),
-  /** A removal an approver released after it was held: the mass-removal threshold no longer applies. */
-  approved: z.boolean().optional(),
   correlationId: z.string().min(1),
 });
 export type Job = z.output<typeof jobSchema>;
@@ -116,6 +114,14 @@ export interface StatusDocument {
   updatedAt: string;
   memberId?: string;
   invitationId?: string;
+  /**
+   * The queue message currently working on this change, and since when: a second delivery of the same
+   * job (at-least-once) must not run beside the first.
+   */
+  claimedBy?: string;
+  claimedAt?: string;
+  /** Who released a held removal; the mass-removal threshold no longer applies to it. */
+  approvedBy?: string;
   /** The owners API's `x-correlation-id` of the call that made the change, for Bentley support. */
   apiCorrelationId?: string;
   error?: ChangeError;

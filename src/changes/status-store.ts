@@ -35,7 +35,8 @@ interface AppliedEntity {
 interface RemovalsEntity {
   partitionKey: string;
   rowKey: string;
-  count: number;
+  /** JSON array of the request ids counted; the threshold keeps it small. */
+  requests: string;
 }
 
 export interface StoredStatus {
@@ -95,8 +96,22 @@ export class StatusStore {
     }
   }
 
-  /** The newest `occurredAt` applied so far for this (iTwin, email), if any. */
-  async lastApplied(
+  /**
+   * Reserves the (iTwin, email) for a change decided at `occurredAt`, before the API is called: false
+   * when a newer decision holds it already — this one is then superseded. The newest decision wins
+   * even if applying it fails later: an older one must not undo it.
+   */
+  reserveSubject(itwinId: string, email: string, occurredAt: string, requestId: string): Promise<boolean> {
+    const rowKey = appliedRowKey(email);
+    return this.swapRow<AppliedEntity>(itwinId, rowKey, (current) => {
+      if (current?.requestId === requestId) return current;
+      if (current !== undefined && current.occurredAt > occurredAt) return undefined;
+      return { partitionKey: itwinId, rowKey, occurredAt, requestId };
+    });
+  }
+
+  /** The decision holding the (iTwin, email), for the status note of a superseded change. */
+  async subjectHolder(
     itwinId: string,
     email: string,
   ): Promise<{ occurredAt: string; requestId: string } | undefined> {
@@ -109,31 +124,25 @@ export class StatusStore {
     }
   }
 
-  /** Records an applied change unless a newer one was recorded meanwhile. */
-  async recordApplied(itwinId: string, email: string, occurredAt: string, requestId: string): Promise<void> {
-    await this.swapRow<AppliedEntity>(itwinId, appliedRowKey(email), (current) =>
-      current !== undefined && current.occurredAt >= occurredAt
-        ? undefined
-        : { partitionKey: itwinId, rowKey: appliedRowKey(email), occurredAt, requestId },
-    );
-  }
-
   /**
-   * Counts one removal for the iTwin in the window starting at `windowStart`, unless `limit` removals
-   * were counted there already: returns whether this one fits. Concurrent workers on several instances
-   * never both take the last slot.
+   * Counts one removal by `requestId` for the iTwin in the window starting at `windowStart`, unless
+   * `limit` other removals were counted there already: returns whether this one fits. A request counts
+   * once however often it is retried; concurrent workers never both take the last slot.
    */
-  takeRemovalSlot(itwinId: string, windowStart: string, limit: number): Promise<boolean> {
+  takeRemovalSlot(itwinId: string, windowStart: string, limit: number, requestId: string): Promise<boolean> {
     const rowKey = `${REMOVALS_PREFIX}${windowStart}`;
     return this.swapRow<RemovalsEntity>(itwinId, rowKey, (current) => {
-      const count = current?.count ?? 0;
-      return count >= limit ? undefined : { partitionKey: itwinId, rowKey, count: count + 1 };
+      const requests: string[] = current === undefined ? [] : JSON.parse(current.requests);
+      if (requests.includes(requestId)) return current;
+      if (requests.length >= limit) return undefined;
+      return { partitionKey: itwinId, rowKey, requests: JSON.stringify([...requests, requestId]) };
     });
   }
 
   /**
-   * Compare-and-swap on one row: `next` sees the current row (or none) and returns its replacement, or
-   * undefined to leave it. Insert conflicts and ETag mismatches mean another writer won; read again.
+   * Compare-and-swap on one row: `next` sees the current row (or none) and returns its replacement,
+   * the current row itself when it is already as wanted (true, nothing written), or undefined to refuse
+   * (false). Insert conflicts and ETag mismatches mean another writer won; read again.
    */
   private async swapRow<E extends { partitionKey: string; rowKey: string }>(
     partitionKey: string,
@@ -149,6 +158,7 @@ export class StatusStore {
       }
       const replacement = next(current);
       if (replacement === undefined) return false;
+      if (replacement === current) return true;
       try {
         if (current === undefined) await this.table.createEntity(replacement);
         else await this.table.updateEntity(replacement, "Replace", { etag: current.etag });

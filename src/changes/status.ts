@@ -5,7 +5,7 @@ import type { ChangeError, Outcome, Status, StatusDocument } from "./model.ts";
  * `processing → processing` is a redelivery after a crash mid-way (at-least-once delivery).
  */
 const NEXT: Record<Status, readonly Status[]> = {
-  queued: ["processing", "rejected", "held", "failed"],
+  queued: ["processing"],
   processing: ["processing", "queued", "succeeded", "failed", "rejected", "held"],
   held: ["queued", "rejected"],
   succeeded: [],
@@ -40,6 +40,9 @@ export interface TransitionPatch {
   memberId?: string;
   invitationId?: string;
   apiCorrelationId?: string;
+  claimedBy?: string;
+  claimedAt?: string;
+  approvedBy?: string;
   attempts?: number;
   note?: string;
 }

@@ -3,6 +3,7 @@ import { decideHeldChange } from "../changes/approval.ts";
 import { REQUEST_ID_PATTERN } from "../changes/ids.ts";
 import { parseJsonBody, validationProblem } from "../changes/intake.ts";
 import { decisionSchema } from "../changes/model.ts";
+import { ConcurrentUpdateError } from "../changes/status-store.ts";
 import { problem, problemResponse } from "../http/problem.ts";
 import { invocationLogger } from "../observability/log.ts";
 import { services } from "../services.ts";
@@ -19,7 +20,7 @@ export async function decideOwnerChange(
 ): Promise<HttpResponseInit> {
   const id = request.params.id ?? "";
   const decision = request.params.decision ?? "";
-  if (!REQUEST_ID_PATTERN.test(id) || !(decision in DECISIONS)) {
+  if (!REQUEST_ID_PATTERN.test(id) || !Object.hasOwn(DECISIONS, decision)) {
     return problemResponse(
       problem("notFound", `No such owner-change request or decision: ${id}/${decision}`),
     );
@@ -30,14 +31,28 @@ export async function decideOwnerChange(
   if (!parsed.success) return problemResponse(validationProblem(parsed.error));
 
   const { store, storage } = services();
-  await services().ready();
-  const result = await decideHeldChange(
-    id,
-    { approve: DECISIONS[decision as keyof typeof DECISIONS], ...parsed.data },
-    { store, jobsQueue: storage.jobsQueue, now: () => new Date() },
-  );
-  if (result.kind === "not-found")
+  let result: Awaited<ReturnType<typeof decideHeldChange>>;
+  try {
+    await services().ready();
+    result = await decideHeldChange(
+      id,
+      { approve: DECISIONS[decision as keyof typeof DECISIONS], ...parsed.data },
+      { store, jobsQueue: storage.jobsQueue, now: () => new Date() },
+    );
+  } catch (error) {
+    if (error instanceof ConcurrentUpdateError) {
+      return problemResponse(problem("notHeld", `Request ${id} was decided by someone else just now`));
+    }
+    invocationLogger(context, { requestId: id }).error("decision failed", {
+      error: (error as Error).message,
+    });
+    return problemResponse(problem("unavailable", "The decision could not be stored; try again later"), {
+      "retry-after": "5",
+    });
+  }
+  if (result.kind === "not-found") {
     return problemResponse(problem("notFound", `No owner-change request has the id ${id}`));
+  }
   if (result.kind === "not-held") {
     return problemResponse(problem("notHeld", `Request ${id} is ${result.doc.status}, not held`));
   }

@@ -1,9 +1,9 @@
 import { app, type InvocationContext } from "@azure/functions";
 import { acceptChange } from "../changes/accept.ts";
-import { messageText, parseQueueRequest } from "../changes/intake.ts";
+import { parseQueueRequest } from "../changes/intake.ts";
 import { invocationLogger } from "../observability/log.ts";
 import { services } from "../services.ts";
-import { sendPoison } from "../storage/messages.ts";
+import { poisonTrigger } from "./poison.ts";
 
 /**
  * The public `owner-change-requests` queue: the same accept path as HTTP. A message that can never
@@ -14,35 +14,31 @@ export async function ownerChangeRequestsIntake(message: unknown, context: Invoc
   const meta = context.triggerMetadata ?? {};
   const messageId = typeof meta.id === "string" ? meta.id : undefined;
   const correlationId = messageId ?? context.invocationId;
-  const log = invocationLogger(context, { correlationId, messageId });
   const { storage, store } = services();
   await services().ready();
 
-  const original = typeof meta.queueTrigger === "string" ? meta.queueTrigger : messageText(message);
-  const poison = async (reason: string, errors?: { path: string; message: string }[]) => {
-    await sendPoison(storage.requestsPoisonQueue, {
-      reason,
-      ...(errors === undefined ? {} : { errors }),
-      original,
-      ...(messageId === undefined ? {} : { messageId }),
-      dequeueCount: Number(meta.dequeueCount ?? 1),
-      poisonedAt: new Date().toISOString(),
-      function: context.functionName,
-    });
-    log.warn("owner-change request moved to the poison queue", { reason, errors });
-  };
-
   const parsed = parseQueueRequest(message);
-  if (!parsed.ok) return poison(parsed.reason, parsed.errors);
+  if (!parsed.ok)
+    return poisonTrigger(storage.requestsPoisonQueue, context, message, parsed.reason, parsed.errors);
 
+  // A message without the sender's own id is keyed by the queue message id, so that its redelivery
+  // (after a failure between our insert and our enqueue, or a lost delete) is the same request.
   const result = await acceptChange(
-    { change: parsed.change, via: "queue", correlationId },
+    {
+      change: parsed.change,
+      via: "queue",
+      correlationId,
+      ...(parsed.change.id === undefined && messageId !== undefined
+        ? { idempotencyKey: `msg:${messageId}` }
+        : {}),
+    },
     { store, jobsQueue: storage.jobsQueue, now: () => new Date() },
   );
   if (result.kind === "key-reused") {
-    return poison(`The id was already used for a different request (${result.doc.id})`);
+    const reason = `The id was already used for a different request (${result.doc.id})`;
+    return poisonTrigger(storage.requestsPoisonQueue, context, message, reason);
   }
-  log.info(`owner change ${result.kind}`, {
+  invocationLogger(context, { correlationId, messageId }).info(`owner change ${result.kind}`, {
     requestId: result.doc.id,
     itwinId: result.doc.itwinId,
     action: result.doc.action,

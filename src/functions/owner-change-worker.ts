@@ -1,33 +1,29 @@
 import { app, type InvocationContext } from "@azure/functions";
-import { messageText } from "../changes/intake.ts";
 import { fieldErrors, jobSchema } from "../changes/model.ts";
+import { tryParseJson } from "../json.ts";
 import { invocationLogger } from "../observability/log.ts";
 import { services } from "../services.ts";
-import { sendPoison } from "../storage/messages.ts";
 import { processJob } from "../worker/process-job.ts";
+import { poisonTrigger } from "./poison.ts";
 
 /** The worker on the internal `owner-change-jobs` queue (design §4). */
 export async function ownerChangeWorker(message: unknown, context: InvocationContext): Promise<void> {
   const meta = context.triggerMetadata ?? {};
-  const { storage, store, owners, directory, policy, settings } = services();
+  const { storage, store, owners, directory, policy, locks, settings, registry } = services();
   await services().ready();
-  const original = typeof meta.queueTrigger === "string" ? meta.queueTrigger : messageText(message);
+  // Only processes that call the API take a share of its budget, so only the worker registers.
+  await registry.start();
 
-  const parsed = jobSchema.safeParse(typeof message === "string" ? safeJson(message) : message);
+  const parsed = jobSchema.safeParse(typeof message === "string" ? parsedOrText(message) : message);
   if (!parsed.success) {
     // Only `accept` writes this queue, so a bad job is a bug or a stray writer: keep it for inspection.
-    const errors = fieldErrors(parsed.error);
-    await sendPoison(storage.jobsPoisonQueue, {
-      reason: "The job fails the job schema",
-      errors,
-      original,
-      ...(typeof meta.id === "string" ? { messageId: meta.id } : {}),
-      dequeueCount: Number(meta.dequeueCount ?? 1),
-      poisonedAt: new Date().toISOString(),
-      function: context.functionName,
-    });
-    invocationLogger(context).warn("job moved to the poison queue", { errors });
-    return;
+    return poisonTrigger(
+      storage.jobsPoisonQueue,
+      context,
+      message,
+      "The job fails the job schema",
+      fieldErrors(parsed.error),
+    );
   }
   const job = parsed.data;
   const log = invocationLogger(context, {
@@ -37,13 +33,18 @@ export async function ownerChangeWorker(message: unknown, context: InvocationCon
   });
   const result = await processJob(
     job,
-    { dequeueCount: Number(meta.dequeueCount ?? 1), maxDequeueCount: settings.QUEUE_MAX_DEQUEUE_COUNT },
+    {
+      messageId: typeof meta.id === "string" ? meta.id : context.invocationId,
+      dequeueCount: Number(meta.dequeueCount ?? 1),
+      maxDequeueCount: settings.QUEUE_MAX_DEQUEUE_COUNT,
+    },
     {
       store,
       owners,
       directory,
       jobsQueue: storage.jobsQueue,
       policy,
+      locks,
       now: () => new Date(),
       maxAttempts: settings.RETRY_MAX_ATTEMPTS,
       log: log.info,
@@ -52,12 +53,9 @@ export async function ownerChangeWorker(message: unknown, context: InvocationCon
   log.info(`job ${result.kind}`, { ...result });
 }
 
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
+function parsedOrText(text: string): unknown {
+  const json = tryParseJson(text);
+  return json.ok ? json.value : text;
 }
 
 app.storageQueue("ownerChangeWorker", {

@@ -6,6 +6,11 @@ import { problem, problemResponse } from "../http/problem.ts";
 import { invocationLogger } from "../observability/log.ts";
 import { services } from "../services.ts";
 
+/** A caller's correlation id is echoed and stored, so only a short, plain one is taken. */
+function callerCorrelationId(value: string | null): string | undefined {
+  return value !== null && /^[\w.:-]{1,128}$/.test(value) ? value : undefined;
+}
+
 /** Changes of one batch accepted at once; `items` in the answer keep the request's order regardless. */
 const ACCEPT_CONCURRENCY = 10;
 
@@ -14,7 +19,7 @@ export async function submitOwnerChanges(
   request: HttpRequest,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
-  const correlationId = request.headers.get("x-correlation-id") ?? context.invocationId;
+  const correlationId = callerCorrelationId(request.headers.get("x-correlation-id")) ?? context.invocationId;
   const log = invocationLogger(context, { correlationId });
   const declaredLength = Number(request.headers.get("content-length") ?? "0");
   if (declaredLength > MAX_HTTP_BODY_BYTES) {
@@ -42,24 +47,24 @@ export async function submitOwnerChanges(
 
   const { store, storage } = services();
   const deps = { store, jobsQueue: storage.jobsQueue, now: () => new Date() };
-  // A signed webhook's id names the delivery, so a redelivery of the same webhook is the same request.
-  const headerKey = submission.batch ? undefined : (request.headers.get("idempotency-key") ?? webhookId);
+  // A signed webhook's id names the delivery (and is vouched for, unlike the header), so a redelivery
+  // is the same request. In a batch, an item without its own `id` is keyed by its place in it.
+  const requestKey = webhookId ?? request.headers.get("idempotency-key") ?? undefined;
+  const keyFor = (index: number): string | undefined =>
+    requestKey === undefined ? undefined : submission.batch ? `${requestKey}#${index}` : requestKey;
   let results: AcceptResult[];
   try {
     await services().ready();
     // Two storage round trips per change: a batch of 100 one after another would take half a second.
     results = await pMap(
       submission.changes,
-      (change) =>
-        acceptChange(
-          {
-            change,
-            via: "http",
-            correlationId,
-            ...(headerKey === undefined ? {} : { idempotencyKey: headerKey }),
-          },
+      (change, index) => {
+        const key = submission.batch && change.id !== undefined ? undefined : keyFor(index);
+        return acceptChange(
+          { change, via: "http", correlationId, ...(key === undefined ? {} : { idempotencyKey: key }) },
           deps,
-        ),
+        );
+      },
       { concurrency: ACCEPT_CONCURRENCY },
     );
   } catch (error) {

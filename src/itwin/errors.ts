@@ -13,6 +13,9 @@ export class OwnersApiError extends Error {
   }
 }
 
+/** The code of a RetryLaterError that only waits for this process's share of the rate budget. */
+export const PACED_CODE = "RateLimitPaced";
+
 /**
  * The next attempt should happen later than one invocation should sleep: the caller re-enqueues the
  * work with this delay instead of holding an instance (and a queue lease) idle.
@@ -26,6 +29,9 @@ export class RetryLaterError extends Error {
     this.name = "RetryLaterError";
   }
 }
+
+const MAX_CODE = 100;
+const MAX_MESSAGE = 500;
 
 interface ErrorBody {
   error?: { code?: unknown; message?: unknown; details?: unknown };
@@ -42,7 +48,9 @@ export function describeErrorBody(httpStatus: number, bodyText: string): { code:
     const code = body?.error?.code;
     const message = body?.error?.message;
     if (typeof code === "string" && code !== "") {
-      return { code, message: typeof message === "string" && message !== "" ? message : code };
+      // Bounded: these land in status documents, whose properties Table Storage caps at 64 KiB.
+      const text = typeof message === "string" && message !== "" ? message : code;
+      return { code: code.slice(0, MAX_CODE), message: text.slice(0, MAX_MESSAGE) };
     }
   } catch {
     // not JSON: fall through to the text
@@ -51,6 +59,6 @@ export function describeErrorBody(httpStatus: number, bodyText: string): { code:
     .replace(/<[^>]*>/g, " ")
     .replace(/\s+/g, " ")
     .trim()
-    .slice(0, 300);
+    .slice(0, MAX_MESSAGE);
   return { code: `Http${httpStatus}`, message: text === "" ? `HTTP ${httpStatus}` : text };
 }

@@ -1,7 +1,8 @@
-import ky, { HTTPError, type KyInstance, TimeoutError } from "ky";
+import ky, { type KyInstance, TimeoutError } from "ky";
 import * as z from "zod";
 import type { Clock } from "../clock.ts";
-import { describeErrorBody, OwnersApiError, RetryLaterError } from "./errors.ts";
+import { tryParseJson } from "../json.ts";
+import { describeErrorBody, OwnersApiError, PACED_CODE, RetryLaterError } from "./errors.ts";
 import { PacingGate } from "./pacing.ts";
 import {
   type BackoffOptions,
@@ -142,10 +143,15 @@ export function createOwnersClient(options: OwnersClientOptions): OwnersClient {
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       // Wait for the gate, re-checking after each sleep: callers woken together by a new window
       // compete for its share, and the losers wait again.
+      // The token first: a refresh must not sit between the pacing check and the claim, or every
+      // caller waiting on it would pass the check and then all send at once.
+      const token = await options.getToken();
+      // Wait for the gate, re-checking after each sleep: callers woken together by a new window
+      // compete for its share, and the losers wait again.
       for (let paced = gate.waitTime(clock.now()); paced > 0; paced = gate.waitTime(clock.now())) {
         const cause = new OwnersApiError(
           429,
-          "RateLimitPaced",
+          PACED_CODE,
           "waiting for the rate-limit window",
           undefined,
           true,
@@ -155,19 +161,21 @@ export function createOwnersClient(options: OwnersClientOptions): OwnersClient {
         slept += paced;
         await clock.sleep(paced);
       }
-      const token = await options.getToken();
       gate.take(clock.now());
-      let response: Response;
+      let response: Response | undefined;
       let text: string;
       try {
         response = await api(url, {
           method,
           headers: { authorization: `Bearer ${token}` },
+          // ky's own timeout ends when the headers arrive; this one also bounds reading the body.
+          signal: AbortSignal.timeout(options.timeoutMs),
           ...(json === undefined ? {} : { json }),
         });
         text = await response.text();
       } catch (error) {
-        gate.release();
+        // A response that arrived was already counted by the afterResponse hook.
+        if (response === undefined) gate.release();
         const cause = networkError(error);
         if (attempt >= maxAttempts) throw cause;
         await waitOrGiveUp(
@@ -225,16 +233,9 @@ export function createOwnersClient(options: OwnersClientOptions): OwnersClient {
         if (isAlreadyOwner(sent)) return { kind: "already-owner", ...correlation };
         fail(sent);
       }
-      const body = addResponseSchema.safeParse(parseJson(sent.text));
-      if (!body.success) {
-        throw new OwnersApiError(
-          sent.response.status,
-          "UnexpectedResponse",
-          "the add-owner response could not be read",
-          sent.correlationId,
-          false,
-        );
-      }
+      const body = addResponseSchema.safeParse(jsonOrUndefined(sent.text));
+      // The API said yes; a body we cannot read does not undo that, it only hides the member id.
+      if (!body.success) return { kind: "added", ...correlation };
       const { member, invitation } = body.data;
       if (member) return { kind: "added", memberId: member.id, ...correlation };
       if (invitation) return { kind: "invited", invitationId: invitation.id, ...correlation };
@@ -247,7 +248,7 @@ export function createOwnersClient(options: OwnersClientOptions): OwnersClient {
       for (let page = 0; url !== undefined && page < MAX_PAGES; page++) {
         const sent = await send("GET", url);
         if (!sent.response.ok) fail(sent);
-        const body = pageSchema.safeParse(parseJson(sent.text));
+        const body = pageSchema.safeParse(jsonOrUndefined(sent.text));
         if (!body.success) {
           throw new OwnersApiError(
             sent.response.status,
@@ -260,7 +261,7 @@ export function createOwnersClient(options: OwnersClientOptions): OwnersClient {
         members.push(...body.data.members);
         url = nextPageUrl(
           body.data._links?.next?.href,
-          base,
+          url,
           ownersUrl(itwinId),
           members.length,
           body.data.members.length,
@@ -285,8 +286,23 @@ function isAlreadyOwner(sent: Sent): boolean {
   const status = sent.response.status;
   if (status === 409) return true;
   if (status !== 400 && status !== 422) return false;
-  // The code may sit in `error.code` or only in `error.details[].code`, so the whole body is read.
-  return /already|exists|duplicate/i.test(sent.text);
+  // The code may sit in `error.code` or only in `error.details[].code`; free text is not trusted.
+  return errorCodes(sent.text).some((code) => /already|exists|duplicate/i.test(code));
+}
+
+const errorCodesSchema = z.looseObject({
+  error: z.looseObject({
+    code: z.string().optional(),
+    details: z.array(z.looseObject({ code: z.string().optional() })).optional(),
+  }),
+});
+
+function errorCodes(text: string): string[] {
+  const json = tryParseJson(text);
+  const body = json.ok ? errorCodesSchema.safeParse(json.value) : undefined;
+  if (!body?.success) return [];
+  const { code, details } = body.data.error;
+  return [code, ...(details ?? []).map((detail) => detail.code)].filter((c): c is string => c !== undefined);
 }
 
 /**
@@ -296,7 +312,7 @@ function isAlreadyOwner(sent: Sent): boolean {
  */
 function nextPageUrl(
   href: string | undefined,
-  base: string,
+  current: string,
   listUrl: string,
   seen: number,
   pageLength: number,
@@ -306,8 +322,8 @@ function nextPageUrl(
   if (href === undefined)
     return pageLength >= PAGE_SIZE ? `${listUrl}?$top=${PAGE_SIZE}&$skip=${seen}` : undefined;
   try {
-    const next = new URL(href, base);
-    if (next.origin === new URL(base).origin) return next.toString();
+    const next = new URL(href, current);
+    if (next.origin === new URL(current).origin) return next.toString();
   } catch {
     // an unusable link: page on by offset
   }
@@ -315,23 +331,8 @@ function nextPageUrl(
 }
 
 function networkError(error: unknown): OwnersApiError {
-  if (error instanceof TimeoutError) {
-    return new OwnersApiError(
-      undefined,
-      "Timeout",
-      `no answer within the timeout (${error.request.method} ${error.request.url})`,
-      undefined,
-      true,
-    );
-  }
-  if (error instanceof HTTPError) {
-    return new OwnersApiError(
-      error.response.status,
-      `Http${error.response.status}`,
-      error.message,
-      undefined,
-      true,
-    );
+  if (error instanceof TimeoutError || (error instanceof Error && error.name === "TimeoutError")) {
+    return new OwnersApiError(undefined, "Timeout", "no complete answer within the timeout", undefined, true);
   }
   const message =
     error instanceof Error
@@ -340,10 +341,7 @@ function networkError(error: unknown): OwnersApiError {
   return new OwnersApiError(undefined, "NetworkError", message, undefined, true);
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+function jsonOrUndefined(text: string): unknown {
+  const json = tryParseJson(text);
+  return json.ok ? json.value : undefined;
 }

@@ -167,6 +167,14 @@ export function fullJitterBackoff(attempt: number, options: BackoffOptions, rand
 }
 
 /**
+ * A server-given wait, spread by a little (at most 10 % + 50 ms, never over 250 ms) so that every caller
+ * told the same instant does not hit the new window in the same millisecond.
+ */
+export function withJitter(ms: number, random: () => number): number {
+  return ms + Math.floor(random() * Math.min(250, ms * 0.1 + 50));
+}
+
+/**
  * How long to wait before retrying a transient failure. The server's own timing wins over our guess:
  * `Retry-After`, then an exhausted window's reset. A small jitter is added to a server-given wait so
  * that every waiting caller does not hit the new window in the same millisecond.
@@ -179,8 +187,8 @@ export function retryDelay(input: {
   backoff?: BackoffOptions;
 }): number {
   const { attempt, rateLimit, now, random } = input;
-  const spread = (ms: number) => ms + Math.floor(random() * Math.min(250, ms * 0.1 + 50));
-  if (rateLimit.retryAfterMs !== undefined) return spread(rateLimit.retryAfterMs);
-  if (rateLimit.remaining === 0 && rateLimit.resetAt !== undefined) return spread(rateLimit.resetAt - now);
+  if (rateLimit.retryAfterMs !== undefined) return withJitter(rateLimit.retryAfterMs, random);
+  if (rateLimit.remaining === 0 && rateLimit.resetAt !== undefined)
+    return withJitter(rateLimit.resetAt - now, random);
   return fullJitterBackoff(attempt, input.backoff ?? DEFAULT_BACKOFF, random);
 }

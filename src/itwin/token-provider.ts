@@ -1,4 +1,4 @@
-import ky, { type KyInstance } from "ky";
+import ky, { HTTPError, type KyInstance, type Options } from "ky";
 import * as z from "zod";
 import type { Clock } from "../clock.ts";
 import { describeErrorBody, OwnersApiError } from "./errors.ts";
@@ -10,6 +10,7 @@ import { describeErrorBody, OwnersApiError } from "./errors.ts";
  */
 
 const REFRESH_MARGIN_MS = 60_000;
+const DISCOVERY = "OIDC discovery";
 
 const discoverySchema = z.object({ token_endpoint: z.url() });
 const tokenSchema = z.object({
@@ -34,24 +35,50 @@ export interface TokenProvider {
 }
 
 export function createTokenProvider(options: TokenProviderOptions): TokenProvider {
+  const authority = options.authority.replace(/\/+$/, "");
   const http: KyInstance = ky.create({
     timeout: options.timeoutMs,
-    throwHttpErrors: false,
-    // IMS hiccups are retried by ky itself: the token call is idempotent and never rate-limited by us.
+    // IMS hiccups (408, 429, 5xx) are retried by ky itself, honouring Retry-After: fetching a token is
+    // idempotent and not drawn from the owners API's budget.
     retry: { limit: 2, methods: ["get", "post"], statusCodes: [408, 429, 500, 502, 503, 504], jitter: true },
   });
   let tokenEndpoint: Promise<string> | undefined;
   let cached: { token: string; refreshAt: number } | undefined;
   let inFlight: Promise<string> | undefined;
 
+  /** GET or POST with the body read under the same timeout; an error status becomes an OwnersApiError. */
+  async function call(
+    url: string,
+    what: string,
+    init: Options = {},
+  ): Promise<{ status: number; text: string }> {
+    try {
+      const response = await http(url, { ...init, signal: AbortSignal.timeout(options.timeoutMs) });
+      return { status: response.status, text: await response.text() };
+    } catch (error) {
+      if (!(error instanceof HTTPError)) throw error;
+      const text = await error.response.text().catch(() => "");
+      if (error.response.status === 404 && what === DISCOVERY) return { status: 404, text };
+      throw authError(error.response.status, text, `${what} failed`);
+    }
+  }
+
   async function discover(): Promise<string> {
-    const url = `${options.authority.replace(/\/+$/, "")}/.well-known/openid-configuration`;
-    const response = await http.get(url);
-    const text = await response.text();
+    const { status, text } = await call(`${authority}/.well-known/openid-configuration`, DISCOVERY);
     // IMS's token endpoint has a fixed, documented path; an authority without discovery still has it.
-    if (response.status === 404) return `${options.authority.replace(/\/+$/, "")}/connect/token`;
-    if (!response.ok) throw authError(response.status, text, "OIDC discovery failed");
-    return discoverySchema.parse(JSON.parse(text)).token_endpoint;
+    if (status === 404) return `${authority}/connect/token`;
+    const endpoint = discoverySchema.parse(JSON.parse(text)).token_endpoint;
+    // The client secret goes to this address: only over https, or to the authority itself.
+    if (new URL(endpoint).protocol !== "https:" && new URL(endpoint).origin !== new URL(authority).origin) {
+      throw new OwnersApiError(
+        undefined,
+        "UntrustedTokenEndpoint",
+        `refusing to send credentials to ${endpoint}`,
+        undefined,
+        false,
+      );
+    }
+    return endpoint;
   }
 
   async function fetchToken(): Promise<string> {
@@ -60,7 +87,10 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
       throw error;
     });
     const endpoint = await tokenEndpoint;
-    const response = await http.post(endpoint, {
+    const { text } = await call(endpoint, "token request", {
+      method: "post",
+      // A redirect would carry the secret to wherever it points.
+      redirect: "error",
       body: new URLSearchParams({
         grant_type: "client_credentials",
         client_id: options.clientId,
@@ -68,8 +98,6 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
         scope: options.scope,
       }),
     });
-    const text = await response.text();
-    if (!response.ok) throw authError(response.status, text, "token request failed");
     const body = tokenSchema.parse(JSON.parse(text));
     cached = {
       token: body.access_token,

@@ -50,12 +50,19 @@ export class InstanceRegistry {
 
   /** Registers, counts once, then keeps beating in the background (the timer never holds the process open). */
   start(): Promise<void> {
-    this.started ??= this.beat().then(() => {
-      this.timer = setInterval(() => {
-        this.beat().catch(() => undefined);
-      }, this.heartbeatMs);
-      this.timer.unref();
-    });
+    this.started ??= this.beat().then(
+      () => {
+        this.timer = setInterval(() => {
+          this.beat().catch(() => undefined);
+        }, this.heartbeatMs);
+        this.timer.unref();
+      },
+      (error: unknown) => {
+        // Not registered: the next call tries again instead of failing forever.
+        this.started = undefined;
+        throw error;
+      },
+    );
     return this.started;
   }
 

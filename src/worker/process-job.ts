@@ -3,11 +3,13 @@ import type { ChangeError, Job, Outcome, StatusDocument } from "../changes/model
 import { checkPolicy, leavesNoHumanOwner, type Policy, removalWindowStart } from "../changes/policy.ts";
 import { isTerminal, type TransitionPatch, transition } from "../changes/status.ts";
 import type { StatusStore, StoredStatus } from "../changes/status-store.ts";
-import { OwnersApiError, RetryLaterError } from "../itwin/errors.ts";
+import { OwnersApiError, PACED_CODE, RetryLaterError } from "../itwin/errors.ts";
 import type { OwnerDirectory } from "../itwin/owner-directory.ts";
 import type { OwnersClient } from "../itwin/owners-client.ts";
+import { withJitter } from "../itwin/retry-timing.ts";
 import { metrics } from "../observability/metrics.ts";
 import { sendJob } from "../storage/messages.ts";
+import type { KeyedLock } from "./keyed-lock.ts";
 
 /**
  * Applies one job (design §4): claim → policy → ordering → plan → owners API → record. Every step is
@@ -20,12 +22,17 @@ export interface WorkerDeps {
   directory: OwnerDirectory;
   jobsQueue: QueueClient;
   policy: Policy;
+  /** Process-wide: orders API calls for one person and iTwin, and removals from one iTwin. */
+  locks: KeyedLock;
   now: () => Date;
+  random?: () => number;
   maxAttempts: number;
   log: (message: string, fields?: Record<string, unknown>) => void;
 }
 
 export interface Delivery {
+  /** The queue message's id: the same on every delivery of one message. */
+  messageId: string;
   /** 1 on the first delivery of this queue message. */
   dequeueCount: number;
   maxDequeueCount: number;
@@ -36,17 +43,35 @@ export type JobResult =
   | { kind: "finished"; status: StatusDocument["status"]; outcome?: Outcome }
   | { kind: "rescheduled"; delayMs: number };
 
+/** A claim older than this belongs to an invocation the host has given up on (host.json functionTimeout). */
+export const CLAIM_EXPIRY_MS = 5 * 60 * 1000;
+
 export async function processJob(job: Job, delivery: Delivery, deps: WorkerDeps): Promise<JobResult> {
   const stored = await deps.store.get(job.requestId);
   if (stored === undefined) return { kind: "skipped", reason: "no status record for this request" };
-  if (isTerminal(stored.doc.status)) return { kind: "skipped", reason: `already ${stored.doc.status}` };
-  if (stored.doc.status === "held") return { kind: "skipped", reason: "held for approval" };
+  const { doc } = stored;
+  if (isTerminal(doc.status)) return { kind: "skipped", reason: `already ${doc.status}` };
+  if (doc.status === "held") return { kind: "skipped", reason: "held for approval" };
+  const now = deps.now();
+  if (
+    doc.status === "processing" &&
+    doc.claimedBy !== delivery.messageId &&
+    now.getTime() - Date.parse(doc.claimedAt ?? doc.updatedAt) < CLAIM_EXPIRY_MS
+  ) {
+    // Another delivery of this change is at work; if it dies, its own message comes back.
+    return { kind: "skipped", reason: `being processed by message ${doc.claimedBy}` };
+  }
 
-  const attempts = stored.doc.attempts + 1;
-  const claimed = await save(stored, "processing", { attempts, note: `attempt ${attempts}` }, deps);
+  const attempts = doc.attempts + 1;
+  const claimed = await save(
+    stored,
+    "processing",
+    { attempts, claimedBy: delivery.messageId, claimedAt: now.toISOString(), note: `attempt ${attempts}` },
+    deps,
+  );
 
   try {
-    return await apply(job, claimed, deps);
+    return await deps.locks.run(`subject|${job.itwinId}|${job.email}`, () => apply(job, claimed, deps));
   } catch (error) {
     if (error instanceof RetryLaterError) return reschedule(job, claimed, error, deps);
     if (error instanceof OwnersApiError && !error.transient) {
@@ -71,25 +96,25 @@ export async function processJob(job: Job, delivery: Delivery, deps: WorkerDeps)
 }
 
 async function apply(job: Job, claimed: StoredStatus, deps: WorkerDeps): Promise<JobResult> {
-  const verdict = checkPolicy(job, deps.policy);
+  const { policy } = deps;
+  const verdict = checkPolicy(job, policy);
   if (!verdict.allowed) {
     await finish(claimed, "rejected", { error: { code: verdict.code, message: verdict.message } }, deps);
     return { kind: "finished", status: "rejected" };
   }
 
   if (job.occurredAt !== undefined) {
-    const last = await deps.store.lastApplied(job.itwinId, job.email);
-    if (last !== undefined && last.occurredAt > job.occurredAt && last.requestId !== job.requestId) {
-      return succeed(
-        claimed,
-        "superseded",
-        { note: `a newer change (${last.requestId}, ${last.occurredAt}) was applied` },
-        deps,
-      );
+    if (!(await deps.store.reserveSubject(job.itwinId, job.email, job.occurredAt, job.requestId))) {
+      const holder = await deps.store.subjectHolder(job.itwinId, job.email);
+      const newer =
+        holder === undefined
+          ? "a newer change"
+          : `a newer change (${holder.requestId}, ${holder.occurredAt})`;
+      return succeed(claimed, "superseded", { note: `${newer} was decided for this person and iTwin` }, deps);
     }
   }
 
-  const dryRun = job.dryRun || deps.policy.dryRun;
+  const dryRun = job.dryRun || policy.dryRun;
   if (job.action === "add") {
     if (dryRun)
       return succeed(claimed, "planned", { note: `dry run: would add ${job.email} as owner` }, deps);
@@ -100,37 +125,42 @@ async function apply(job: Job, claimed: StoredStatus, deps: WorkerDeps): Promise
       deps.directory.noteAdded(job.itwinId, { id: result.memberId, email: job.email });
     }
     if (result.kind === "invited") patch.invitationId = result.invitationId;
-    return succeed(claimed, result.kind, patch, deps, job);
+    return succeed(claimed, result.kind, patch, deps);
   }
+  // Removals from one iTwin go one at a time in a process, so two of them cannot both see the other
+  // owner and together leave the iTwin with none.
+  return deps.locks.run(`itwin|${job.itwinId}`, () => remove(job, claimed, dryRun, deps));
+}
 
+async function remove(
+  job: Job,
+  claimed: StoredStatus,
+  dryRun: boolean,
+  deps: WorkerDeps,
+): Promise<JobResult> {
+  const { policy } = deps;
   const acceptedAt = Date.parse(claimed.doc.createdAt);
   const lookup = await deps.directory.find(job.itwinId, job.email, acceptedAt);
-  if (lookup.member === undefined) return succeed(claimed, "not-owner", {}, deps, job);
+  if (lookup.member === undefined) return succeed(claimed, "not-owner", {}, deps);
   let memberId = lookup.member.id;
-  const { policy } = deps;
   if (
     !policy.allowRemovingLastOwner &&
     leavesNoHumanOwner(lookup.owners, memberId, policy.serviceClientEmail)
   ) {
-    await finish(
-      claimed,
-      "rejected",
-      {
-        memberId,
-        error: {
-          code: "LastOwner",
-          message: "removing this owner would leave the iTwin without a human owner",
-        },
-      },
-      deps,
-    );
+    const error = {
+      code: "LastOwner",
+      message: "removing this owner would leave the iTwin without a human owner",
+    };
+    await finish(claimed, "rejected", { memberId, error }, deps);
     return { kind: "finished", status: "rejected" };
   }
   if (dryRun)
     return succeed(claimed, "planned", { memberId, note: `dry run: would remove member ${memberId}` }, deps);
-  if (policy.massRemovalThreshold > 0 && !job.approved) {
+  if (policy.massRemovalThreshold > 0 && claimed.doc.approvedBy === undefined) {
     const window = removalWindowStart(deps.now().getTime(), policy.massRemovalWindowMs);
-    if (!(await deps.store.takeRemovalSlot(job.itwinId, window, policy.massRemovalThreshold))) {
+    if (
+      !(await deps.store.takeRemovalSlot(job.itwinId, window, policy.massRemovalThreshold, job.requestId))
+    ) {
       const note = `held for approval: more than ${policy.massRemovalThreshold} removals from this iTwin since ${window}`;
       await save(claimed, "held", { memberId, note }, deps);
       deps.log(`request ${claimed.doc.id} held`, { requestId: claimed.doc.id, itwinId: job.itwinId, window });
@@ -141,7 +171,17 @@ async function apply(job: Job, claimed: StoredStatus, deps: WorkerDeps): Promise
   if (result.kind === "not-owner") {
     // The cached listing may have been stale: ask the API once more before calling it not-owner.
     const fresh = await deps.directory.find(job.itwinId, job.email, acceptedAt, true);
-    if (fresh.member !== undefined && fresh.member.id !== memberId) {
+    if (fresh.member?.id === memberId) {
+      // Listed as an owner, yet unknown to DELETE: the API contradicts itself; try again later.
+      throw new OwnersApiError(
+        404,
+        "InconsistentOwnerListing",
+        `member ${memberId} is listed but cannot be removed`,
+        result.correlationId,
+        true,
+      );
+    }
+    if (fresh.member !== undefined) {
       memberId = fresh.member.id;
       result = await deps.owners.removeOwner(job.itwinId, memberId);
     }
@@ -150,7 +190,7 @@ async function apply(job: Job, claimed: StoredStatus, deps: WorkerDeps): Promise
   const patch: TransitionPatch = result.correlationId
     ? { memberId, apiCorrelationId: result.correlationId }
     : { memberId };
-  return succeed(claimed, result.kind, patch, deps, job);
+  return succeed(claimed, result.kind, patch, deps);
 }
 
 async function succeed(
@@ -158,11 +198,7 @@ async function succeed(
   outcome: Outcome,
   patch: TransitionPatch,
   deps: WorkerDeps,
-  applied?: Job,
 ): Promise<JobResult> {
-  if (applied?.occurredAt !== undefined) {
-    await deps.store.recordApplied(applied.itwinId, applied.email, applied.occurredAt, applied.requestId);
-  }
   await finish(claimed, "succeeded", { ...patch, outcome }, deps);
   return { kind: "finished", status: "succeeded", outcome };
 }
@@ -173,7 +209,9 @@ async function reschedule(
   error: RetryLaterError,
   deps: WorkerDeps,
 ): Promise<JobResult> {
-  if (job.attempt >= deps.maxAttempts) {
+  // Waiting for our own share of the rate budget is not a failed attempt: no call was refused.
+  const paced = error.cause.code === PACED_CODE;
+  if (!paced && job.attempt >= deps.maxAttempts) {
     await finish(
       claimed,
       "failed",
@@ -182,12 +220,13 @@ async function reschedule(
     );
     return { kind: "finished", status: "failed" };
   }
+  const delayMs = withJitter(error.delayMs, deps.random ?? Math.random);
   // Record first, then enqueue: a crash in between leaves a `queued` record whose original message is
   // redelivered by the host, so nothing is lost.
-  const at = new Date(deps.now().getTime() + error.delayMs).toISOString();
+  const at = new Date(deps.now().getTime() + delayMs).toISOString();
   await save(claimed, "queued", { note: `retry scheduled for ${at}: ${error.cause.code}` }, deps);
-  await sendJob(deps.jobsQueue, { ...job, attempt: job.attempt + 1 }, error.delayMs);
-  return { kind: "rescheduled", delayMs: error.delayMs };
+  await sendJob(deps.jobsQueue, { ...job, attempt: paced ? job.attempt : job.attempt + 1 }, delayMs);
+  return { kind: "rescheduled", delayMs };
 }
 
 async function finish(

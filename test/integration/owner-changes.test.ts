@@ -155,6 +155,23 @@ describe("HTTP intake", () => {
     await settled(firstBody.id);
   });
 
+  it("keys batch items by the request's Idempotency-Key and their place, so a retried batch is the same", async () => {
+    const batch = {
+      changes: [
+        { itwinId: SEEDED_ITWINS.waterPlant, email: "una@corp.example", action: "add" },
+        { itwinId: SEEDED_ITWINS.waterPlant, email: "vic@corp.example", action: "add", id: "own-id-7" },
+      ],
+    };
+    const first = (await (await post(batch, { "idempotency-key": "batch-42" })).json()) as {
+      items: { id: string }[];
+    };
+    const retry = await post(batch, { "idempotency-key": "batch-42" });
+    const again = (await retry.json()) as { items: { id: string; replayed?: boolean }[] };
+    expect(again.items.map((item) => item.id)).toEqual(first.items.map((item) => item.id));
+    expect(again.items.every((item) => item.replayed)).toBe(true);
+    expect(first.items[1]?.id).toBe(requestIdFor("own-id-7", undefined));
+  });
+
   it("accepts a batch and settles every item", async () => {
     const response = await post({
       changes: [
@@ -340,6 +357,17 @@ describe("queue intake", () => {
     const second = await settled(requestIdFor("Q-2", "servicenow"));
     expect([first.outcome, second.outcome]).toEqual(["added", "added"]);
     expect(first).toMatchObject({ via: "queue", source: "servicenow", senderId: "Q-1" });
+  });
+
+  it("keys a message without an id by its queue message id, so a redelivery is the same request", async () => {
+    const text = JSON.stringify({
+      itwinId: SEEDED_ITWINS.waterPlant,
+      email: "wes@corp.example",
+      action: "add",
+    });
+    const messageId = await sendRaw(azurite.connectionString, queue, text);
+    const doc = await settled(requestIdFor(`msg:${messageId}`, undefined));
+    expect(doc).toMatchObject({ status: "succeeded", via: "queue", correlationId: messageId });
   });
 
   it("moves a malformed request to the poison queue at once, with the reason and the original text", async () => {

@@ -1,0 +1,8 @@
+/** JSON.parse without the throw: the value, or `undefined` with `ok: false` when the text is not JSON. */
+export function tryParseJson(text: string): { ok: true; value: unknown } | { ok: false; error: string } {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (error) {
+    return { ok: false, error: (error as Error).message };
+  }
+}

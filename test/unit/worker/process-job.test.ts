@@ -1,0 +1,318 @@
+import type { QueueClient } from "@azure/storage-queue";
+import { describe, expect, it } from "vitest";
+import type { Job, StatusDocument } from "../../../src/changes/model.ts";
+import type { Policy } from "../../../src/changes/policy.ts";
+import {
+  ConcurrentUpdateError,
+  type StatusStore,
+  type StoredStatus,
+} from "../../../src/changes/status-store.ts";
+import { OwnersApiError, PACED_CODE, RetryLaterError } from "../../../src/itwin/errors.ts";
+import { OwnerDirectory } from "../../../src/itwin/owner-directory.ts";
+import type { Member, OwnersClient } from "../../../src/itwin/owners-client.ts";
+import { KeyedLock } from "../../../src/worker/keyed-lock.ts";
+import { CLAIM_EXPIRY_MS, processJob, type WorkerDeps } from "../../../src/worker/process-job.ts";
+import { FakeClock } from "../../support/fake-clock.ts";
+
+/**
+ * The worker's decisions with the storage and the API replaced by small in-memory stand-ins: which
+ * deliveries may work on a change, how retries are counted, and when a removal is held or refused.
+ */
+
+const ITWIN = "5e3b1a7e-8c1d-4f3a-9b2e-000000000001";
+const SERVICE = "itwin-owner-automation-dev@apps.imsoidc.bentley.com";
+
+class MemoryStore {
+  rows = new Map<string, StoredStatus>();
+  subjects = new Map<string, { occurredAt: string; requestId: string }>();
+  slots = new Map<string, string[]>();
+  private version = 0;
+
+  put(doc: StatusDocument): void {
+    this.rows.set(doc.id, { doc, fingerprint: "f", etag: `e${this.version++}` });
+  }
+  async get(id: string) {
+    return this.rows.get(id);
+  }
+  async replace(doc: StatusDocument, fingerprint: string, etag: string) {
+    if (this.rows.get(doc.id)?.etag !== etag) throw new ConcurrentUpdateError(doc.id);
+    const next = `e${this.version++}`;
+    this.rows.set(doc.id, { doc, fingerprint, etag: next });
+    return next;
+  }
+  async reserveSubject(itwinId: string, email: string, occurredAt: string, requestId: string) {
+    const key = `${itwinId}|${email}`;
+    const current = this.subjects.get(key);
+    if (current !== undefined && current.requestId !== requestId && current.occurredAt > occurredAt)
+      return false;
+    this.subjects.set(key, { occurredAt, requestId });
+    return true;
+  }
+  async subjectHolder(itwinId: string, email: string) {
+    return this.subjects.get(`${itwinId}|${email}`);
+  }
+  async takeRemovalSlot(itwinId: string, window: string, limit: number, requestId: string) {
+    const key = `${itwinId}|${window}`;
+    const taken = this.slots.get(key) ?? [];
+    if (taken.includes(requestId)) return true;
+    if (taken.length >= limit) return false;
+    this.slots.set(key, [...taken, requestId]);
+    return true;
+  }
+}
+
+function setup(options: { owners?: Member[]; policy?: Partial<Policy> } = {}) {
+  const clock = new FakeClock(Date.parse("2026-11-23T12:00:00Z"));
+  const store = new MemoryStore();
+  const calls: string[] = [];
+  const sent: { job: Job; delayMs: number }[] = [];
+  let owners = options.owners ?? [
+    { id: "svc", email: SERVICE },
+    { id: "m-ann", email: "ann@corp.example" },
+    { id: "m-ben", email: "ben@corp.example" },
+  ];
+  const api: OwnersClient & { next?: () => Promise<never> } = {
+    addOwner: async (_itwin, email) => {
+      calls.push(`POST ${email}`);
+      if (api.next) return api.next();
+      return { kind: "added", memberId: `m-${email}` };
+    },
+    listOwners: async () => {
+      calls.push("GET");
+      return owners;
+    },
+    removeOwner: async (_itwin, memberId) => {
+      calls.push(`DELETE ${memberId}`);
+      if (api.next) return api.next();
+      const found = owners.some((m) => m.id === memberId);
+      owners = owners.filter((m) => m.id !== memberId);
+      return { kind: found ? "removed" : "not-owner" };
+    },
+  };
+  const jobsQueue = {
+    sendMessage: async (text: string, opts?: { visibilityTimeout?: number }) => {
+      sent.push({ job: JSON.parse(text) as Job, delayMs: (opts?.visibilityTimeout ?? 0) * 1000 });
+      return {};
+    },
+  } as unknown as QueueClient;
+  const deps: WorkerDeps = {
+    store: store as unknown as StatusStore,
+    owners: api,
+    directory: new OwnerDirectory(api, { ttlMs: 60_000, clock }),
+    jobsQueue,
+    policy: {
+      allowedEmailDomains: [],
+      allowedItwinIds: [],
+      protectedOwners: [],
+      allowRemovingLastOwner: false,
+      serviceClientEmail: SERVICE,
+      massRemovalThreshold: 0,
+      massRemovalWindowMs: 3_600_000,
+      dryRun: false,
+      ...options.policy,
+    },
+    locks: new KeyedLock(),
+    now: () => new Date(clock.now()),
+    random: () => 0,
+    maxAttempts: 3,
+    log: () => undefined,
+  };
+  return { clock, store, calls, sent, deps, api };
+}
+
+function queued(
+  id: string,
+  action: "add" | "remove",
+  email: string,
+  extra: Partial<StatusDocument> = {},
+): StatusDocument {
+  return {
+    id,
+    status: "queued",
+    itwinId: ITWIN,
+    email,
+    action,
+    dryRun: false,
+    via: "http",
+    correlationId: "c",
+    attempts: 0,
+    createdAt: "2026-11-23T11:59:00.000Z",
+    updatedAt: "2026-11-23T11:59:00.000Z",
+    history: [{ at: "2026-11-23T11:59:00.000Z", status: "queued" }],
+    ...extra,
+  };
+}
+
+function jobOf(doc: StatusDocument, attempt = 1): Job {
+  return {
+    v: 1,
+    requestId: doc.id,
+    itwinId: doc.itwinId,
+    email: doc.email,
+    action: doc.action,
+    dryRun: false,
+    attempt,
+    correlationId: "c",
+    ...(doc.occurredAt ? { occurredAt: doc.occurredAt } : {}),
+  };
+}
+
+const delivery = (messageId: string, dequeueCount = 1) => ({ messageId, dequeueCount, maxDequeueCount: 5 });
+
+describe("processJob: one delivery at a time", () => {
+  it("skips a second delivery while the first one's claim is fresh, and lets the same message resume", async () => {
+    const { store, calls, deps, clock } = setup();
+    const doc = queued("r-aaaaaaaa", "add", "cat@corp.example");
+    store.put({
+      ...doc,
+      status: "processing",
+      attempts: 1,
+      claimedBy: "msg-1",
+      claimedAt: new Date(clock.now()).toISOString(),
+    });
+    await expect(processJob(jobOf(doc), delivery("msg-2"), deps)).resolves.toMatchObject({ kind: "skipped" });
+    expect(calls).toEqual([]);
+    await expect(processJob(jobOf(doc), delivery("msg-1", 2), deps)).resolves.toMatchObject({
+      kind: "finished",
+      outcome: "added",
+    });
+    expect(calls).toEqual(["POST cat@corp.example"]);
+  });
+
+  it("takes over a claim older than the function timeout", async () => {
+    const { store, deps, clock } = setup();
+    const doc = queued("r-bbbbbbbb", "add", "dan@corp.example");
+    const stale = new Date(clock.now() - CLAIM_EXPIRY_MS - 1).toISOString();
+    store.put({ ...doc, status: "processing", attempts: 1, claimedBy: "msg-1", claimedAt: stale });
+    await expect(processJob(jobOf(doc), delivery("msg-2"), deps)).resolves.toMatchObject({
+      outcome: "added",
+    });
+    expect(store.rows.get(doc.id)?.doc).toMatchObject({ attempts: 2, claimedBy: "msg-2" });
+  });
+
+  it("ignores a job for a finished change", async () => {
+    const { store, calls, deps } = setup();
+    const doc = queued("r-cccccccc", "add", "eli@corp.example");
+    store.put({ ...doc, status: "succeeded", outcome: "added" });
+    await expect(processJob(jobOf(doc), delivery("msg-9"), deps)).resolves.toMatchObject({ kind: "skipped" });
+    expect(calls).toEqual([]);
+  });
+});
+
+describe("processJob: retries", () => {
+  it("does not count waiting for our own rate share as an attempt, and spreads the delay", async () => {
+    const { store, sent, deps, api } = setup();
+    const doc = queued("r-dddddddd", "add", "fay@corp.example");
+    store.put(doc);
+    api.next = () =>
+      Promise.reject(new RetryLaterError(8000, new OwnersApiError(429, PACED_CODE, "wait", undefined, true)));
+    deps.random = () => 0.999;
+    await expect(processJob(jobOf(doc, 2), delivery("m"), deps)).resolves.toMatchObject({
+      kind: "rescheduled",
+    });
+    expect(sent[0]?.job.attempt).toBe(2);
+    expect(sent[0]?.delayMs).toBeGreaterThan(8000);
+    expect(store.rows.get(doc.id)?.doc.status).toBe("queued");
+  });
+
+  it("counts a server-refused attempt, and fails after the last one", async () => {
+    const { store, sent, deps, api } = setup();
+    const doc = queued("r-eeeeeeee", "add", "gus@corp.example");
+    store.put(doc);
+    api.next = () =>
+      Promise.reject(
+        new RetryLaterError(30_000, new OwnersApiError(429, "RateLimitExceeded", "no", "corr-1", true)),
+      );
+    await processJob(jobOf(doc, 2), delivery("m"), deps);
+    expect(sent[0]?.job.attempt).toBe(3);
+    await expect(processJob(jobOf(doc, 3), delivery("m2"), deps)).resolves.toMatchObject({
+      status: "failed",
+    });
+    expect(store.rows.get(doc.id)?.doc.error).toMatchObject({
+      code: "RateLimitExceeded",
+      correlationId: "corr-1",
+    });
+  });
+});
+
+describe("processJob: removals", () => {
+  it("holds removals over the threshold, counts a request once, and lets an approved one through", async () => {
+    const owners = ["svc", "ann", "ben", "cid"].map((name) => ({
+      id: `m-${name}`,
+      email: name === "svc" ? SERVICE : `${name}@corp.example`,
+    }));
+    const { store, calls, deps } = setup({ owners, policy: { massRemovalThreshold: 1 } });
+    const first = queued("r-ffffffff", "remove", "ann@corp.example");
+    store.put(first);
+    await processJob(jobOf(first), delivery("m1"), deps);
+    const second = queued("r-gggggggg", "remove", "ben@corp.example");
+    store.put(second);
+    await expect(processJob(jobOf(second), delivery("m2"), deps)).resolves.toMatchObject({ status: "held" });
+    expect(calls.filter((c) => c.startsWith("DELETE"))).toEqual(["DELETE m-ann"]);
+    expect(store.slots.get(`${ITWIN}|2026-11-23T12:00:00.000Z`)).toEqual(["r-ffffffff"]);
+
+    const held = store.rows.get(second.id)?.doc as StatusDocument;
+    store.put({ ...held, status: "queued", approvedBy: "lead@corp.example" });
+    await expect(processJob(jobOf(second), delivery("m3"), deps)).resolves.toMatchObject({
+      outcome: "removed",
+    });
+  });
+
+  it("refuses to take the last human owner, not counting the service client", async () => {
+    const { store, deps } = setup({
+      owners: [
+        { id: "svc", email: SERVICE },
+        { id: "m-ann", email: "ann@corp.example" },
+      ],
+    });
+    const doc = queued("r-hhhhhhhh", "remove", "ann@corp.example");
+    store.put(doc);
+    await expect(processJob(jobOf(doc), delivery("m"), deps)).resolves.toMatchObject({ status: "rejected" });
+    expect(store.rows.get(doc.id)?.doc.error?.code).toBe("LastOwner");
+  });
+
+  it("serialises concurrent removals from one iTwin so they cannot empty it together", async () => {
+    const { store, deps } = setup();
+    const a = queued("r-iiiiiiii", "remove", "ann@corp.example");
+    const b = queued("r-jjjjjjjj", "remove", "ben@corp.example");
+    store.put(a);
+    store.put(b);
+    const results = await Promise.all([
+      processJob(jobOf(a), delivery("ma"), deps),
+      processJob(jobOf(b), delivery("mb"), deps),
+    ]);
+    expect(results.map((r) => (r.kind === "finished" ? r.status : r.kind)).sort()).toEqual([
+      "rejected",
+      "succeeded",
+    ]);
+  });
+
+  it("does not call a listed member not-owner when DELETE cannot find it", async () => {
+    const { store, deps, api } = setup();
+    const doc = queued("r-kkkkkkkk", "remove", "ann@corp.example");
+    store.put(doc);
+    api.removeOwner = async () => ({ kind: "not-owner" });
+    await expect(processJob(jobOf(doc), delivery("m", 1), deps)).rejects.toMatchObject({
+      code: "InconsistentOwnerListing",
+      transient: true,
+    });
+  });
+});
+
+describe("processJob: ordering", () => {
+  it("supersedes an older decision once a newer one holds the person and iTwin", async () => {
+    const { store, calls, deps } = setup();
+    const newer = queued("r-llllllll", "remove", "ann@corp.example", {
+      occurredAt: "2026-11-23T10:00:00.000Z",
+    });
+    const older = queued("r-mmmmmmmm", "add", "ann@corp.example", { occurredAt: "2026-11-23T09:00:00.000Z" });
+    store.put(newer);
+    store.put(older);
+    await processJob(jobOf(newer), delivery("m1"), deps);
+    await expect(processJob(jobOf(older), delivery("m2"), deps)).resolves.toMatchObject({
+      outcome: "superseded",
+    });
+    expect(calls.filter((c) => c.startsWith("POST"))).toEqual([]);
+    expect(store.rows.get(older.id)?.doc.history.at(-1)?.note).toContain("r-llllllll");
+  });
+});
