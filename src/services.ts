@@ -62,7 +62,7 @@ export function buildServices(config: Settings): Services {
       if (event.type === "retry") metrics().apiRetry(event.httpStatus, event.code, event.delayMs);
       else metrics().paced(event.delayMs);
     },
-    gate: new PacingGate({ peers: () => registry.count(), onRefused: () => registry.refreshSoon() }),
+    gate: new PacingGate({ peers: () => registry.peers(), onRefused: () => registry.refreshSoon() }),
   });
   return {
     settings: config,

@@ -1,8 +1,8 @@
 /**
  * Waiting until the worker processes of a scenario know about each other, through the app's instance
  * registry (src/storage/instance-registry.ts): each process upserts a heartbeat row in the status table
- * (PartitionKey `worker-instances`, column `lastSeen` = epoch ms) when it starts — on its first
- * invocation or `GET /api/health` — and every heartbeat interval after, and counts the rows seen within
+ * (PartitionKey `worker-instances`, column `lastSeen` = epoch ms) on its first worker invocation (only
+ * processes that call the API take a share of its budget) and every heartbeat interval after, and counts the rows seen within
  * the stale limit. A process learns of a peer that registered after it only at its own next heartbeat,
  * so until then it takes more than its fair share of the client's budget.
  */
@@ -83,18 +83,25 @@ export async function waitForSettledRegistry(
   table: TableClient,
   expected: number,
   timing: RegistryTiming,
+  nudge: () => Promise<void>,
   timeoutMs = 30_000,
 ): Promise<SettledRegistry> {
   const started = Date.now();
   const deadline = started + timeoutMs;
   let allPresentAt: number | undefined;
   let fresh: HeartbeatRow[] = [];
+  let lastNudge = 0;
   while (Date.now() < deadline) {
     const now = Date.now();
     fresh = (await heartbeatRows(table)).filter((row) => now - row.lastSeen <= timing.staleMs);
     if (fresh.length >= expected) {
       allPresentAt = now;
       break;
+    }
+    // A process registers on its first worker invocation: keep work on the queue until every one has.
+    if (now - lastNudge >= 1_000) {
+      lastNudge = now;
+      await nudge();
     }
     await delay(200);
   }

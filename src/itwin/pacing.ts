@@ -8,8 +8,9 @@ import type { RateLimitState } from "./retry-timing.ts";
  *
  * All worker instances of one OAuth client draw from one server-side budget, and the server's
  * `x-rate-limit-remaining` already counts everybody's calls. So each instance:
- *  - takes at most its fair share of a window, `floor(limit / peers)`, where `peers` is the number of
- *    live instances (from the instance registry) and `limit` is learned from the headers;
+ *  - takes at most its fair share of a window, `limit / peers` (the remainder going to the first
+ *    instances by rank), where `peers` is the number of live instances (from the instance registry)
+ *    and `limit` is learned from the headers;
  *  - never sends while the server's latest `remaining`, less its own calls still in flight, is 0;
  *  - predicts the next window from the last reset and the window length, so it can start sending the
  *    moment a window opens instead of waiting for a response to tell it.
@@ -17,9 +18,14 @@ import type { RateLimitState } from "./retry-timing.ts";
 /** Reset instants closer than this are the same window. */
 const SAME_WINDOW_TOLERANCE_MS = 20;
 
+/** The processes sharing the client's budget, and this one's place among them (0-based). */
+export interface Peers {
+  count: number;
+  rank: number;
+}
+
 export interface PacingOptions {
-  /** How many processes share the client's budget right now (≥ 1). */
-  peers?: () => number;
+  peers?: () => Peers;
   /** Told when the server refused a call (429): the picture of the budget was wrong. */
   onRefused?: () => void;
 }
@@ -35,11 +41,11 @@ export class PacingGate {
   /** Calls sent and not yet answered: the server's `remaining` may not count them yet. */
   private inFlight = 0;
   private pausedUntil = 0;
-  private readonly peers: () => number;
+  private readonly peers: () => Peers;
   private readonly onRefused: () => void;
 
   constructor(options: PacingOptions = {}) {
-    this.peers = options.peers ?? (() => 1);
+    this.peers = options.peers ?? (() => ({ count: 1, rank: 0 }));
     this.onRefused = options.onRefused ?? (() => undefined);
   }
 
@@ -103,10 +109,15 @@ export class PacingGate {
     this.pausedUntil = Math.max(this.pausedUntil, until);
   }
 
-  /** This process's part of a window: all of it until the limit is known. */
+  /**
+   * This process's part of a window: all of it until the limit is known, then an equal part, the
+   * first `limit % count` processes by rank taking one more, so the parts add up to the whole limit.
+   */
   private share(): number {
     if (this.limit === undefined) return Number.POSITIVE_INFINITY;
-    return Math.max(1, Math.floor(this.limit / Math.max(1, this.peers())));
+    const { count, rank } = this.peers();
+    const peers = Math.max(1, count);
+    return Math.max(1, Math.floor(this.limit / peers) + (rank < this.limit % peers ? 1 : 0));
   }
 
   /** Moves to the window that contains `now`, when the window length is known. */

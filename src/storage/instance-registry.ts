@@ -30,6 +30,7 @@ export class InstanceRegistry {
   private readonly heartbeatMs: number;
   private readonly staleMs: number;
   private live = 1;
+  private rank = 0;
   private lastBeatAt = Number.NEGATIVE_INFINITY;
   private timer: NodeJS.Timeout | undefined;
   private started: Promise<void> | undefined;
@@ -43,9 +44,9 @@ export class InstanceRegistry {
     this.instanceId = options.instanceId ?? defaultInstanceId();
   }
 
-  /** Live processes, this one included; 1 until the first count. */
-  count(): number {
-    return this.live;
+  /** Live processes, this one included (1 until the first count), and this one's rank by id among them. */
+  peers(): { count: number; rank: number } {
+    return { count: this.live, rank: this.rank };
   }
 
   /** Registers, counts once, then keeps beating in the background (the timer never holds the process open). */
@@ -88,17 +89,20 @@ export class InstanceRegistry {
     this.lastBeatAt = now;
     const row: HeartbeatEntity = { partitionKey: PARTITION, rowKey: this.instanceId, lastSeen: now };
     await this.table.upsertEntity(row, "Replace");
-    let live = 0;
+    const liveIds: string[] = [];
     const rows = this.table.listEntities<HeartbeatEntity>({
       queryOptions: { filter: `PartitionKey eq '${PARTITION}'` },
     });
     for await (const entity of rows) {
-      if (typeof entity.lastSeen === "number" && now - entity.lastSeen <= this.staleMs) live += 1;
+      if (typeof entity.lastSeen === "number" && now - entity.lastSeen <= this.staleMs)
+        liveIds.push(entity.rowKey ?? "");
       else if (typeof entity.lastSeen === "number" && now - entity.lastSeen > 20 * this.staleMs) {
         await this.table.deleteEntity(PARTITION, entity.rowKey ?? "").catch(ignoreNotFound);
       }
     }
-    this.live = Math.max(1, live);
+    liveIds.sort();
+    this.live = Math.max(1, liveIds.length);
+    this.rank = Math.max(0, liveIds.indexOf(this.instanceId));
   }
 }
 

@@ -24,16 +24,16 @@ describe("InstanceRegistry", () => {
     const clock = new FakeClock();
     const a = new InstanceRegistry(table, { clock, heartbeatMs: 1000, instanceId: "a" });
     const b = new InstanceRegistry(table, { clock, heartbeatMs: 1000, instanceId: "b" });
-    expect(a.count()).toBe(1);
+    expect(a.peers()).toEqual({ count: 1, rank: 0 });
     await a.beat();
     await b.beat();
     await a.beat();
-    expect(a.count()).toBe(2);
-    expect(b.count()).toBe(2);
+    expect(a.peers()).toEqual({ count: 2, rank: 0 });
+    expect(b.peers()).toEqual({ count: 2, rank: 1 });
 
     clock.advance(3001);
     await a.beat();
-    expect(a.count()).toBe(1);
+    expect(a.peers()).toEqual({ count: 1, rank: 0 });
   });
 
   it("removes its row on stop", async () => {
@@ -44,6 +44,6 @@ describe("InstanceRegistry", () => {
     await d.beat();
     await c.stop();
     await d.beat();
-    expect(d.count()).toBe(1);
+    expect(d.peers()).toEqual({ count: 1, rank: 0 });
   });
 });

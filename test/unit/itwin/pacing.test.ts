@@ -45,7 +45,7 @@ describe("PacingGate", () => {
 
   it("takes only its fair share of a window when several processes share the budget", () => {
     let peers = 4;
-    const gate = new PacingGate({ peers: () => peers });
+    const gate = new PacingGate({ peers: () => ({ count: peers, rank: 3 }) });
     gate.observe({ remaining: 49, resetAt: 1000, windowMs: 1000 }, 0);
     for (let i = 1; i < 12; i++) gate.take(i);
     expect(gate.waitTime(20)).toBe(980);
@@ -76,10 +76,26 @@ describe("PacingGate", () => {
   });
 
   it("learns the limit from the highest remaining seen and sends freely until then", () => {
-    const gate = new PacingGate({ peers: () => 2 });
+    const gate = new PacingGate({ peers: () => ({ count: 2, rank: 1 }) });
     expect(gate.waitTime(0)).toBe(0);
     gate.observe({ remaining: 9, resetAt: 1000, windowMs: 1000 }, 0);
     for (let i = 0; i < 4; i++) gate.take(i);
     expect(gate.waitTime(5)).toBe(995);
+  });
+
+  it("gives the remainder of an uneven split to the first processes by rank", () => {
+    const taken = [0, 1, 2, 3].map((rank) => {
+      const gate = new PacingGate({ peers: () => ({ count: 4, rank }) });
+      gate.observe({ remaining: 49, resetAt: 1000, windowMs: 1000 }, 0);
+      let sent = 1;
+      while (gate.waitTime(5) === 0 && sent < 100) {
+        gate.take(5);
+        gate.release();
+        sent += 1;
+      }
+      return sent;
+    });
+    expect(taken).toEqual([13, 13, 12, 12]);
+    expect(taken.reduce((a, b) => a + b, 0)).toBe(50);
   });
 });
