@@ -1,28 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningSimulator, startSimulator } from "../../dev/simulator/server.ts";
+import type { RunningSimulator } from "../../dev/simulator/server.ts";
 import type { StatusDocument } from "../../src/changes/model.ts";
-import { appEnv } from "../support/app-env.ts";
-import { type AzuriteInstance, startAzurite } from "../support/azurite.ts";
+import { type AppStack, startAppStack } from "../support/app-env.ts";
+import type { AzuriteInstance } from "../support/azurite.ts";
 import { waitFor } from "../support/queues.ts";
-import { type RunningRunner, startRunner } from "../support/runner.ts";
+import type { RunningRunner } from "../support/runner.ts";
 
 /** More than two removals from one iTwin within the hour are held until someone decides. */
+let stack: AppStack;
 let azurite: AzuriteInstance;
 let simulator: RunningSimulator;
 let runner: RunningRunner;
 
 beforeAll(async () => {
-  azurite = await startAzurite();
-  simulator = await startSimulator({ port: 0 });
-  runner = await startRunner({
-    entry: "src/index.ts",
-    env: { ...appEnv(azurite, simulator), POLICY_MASS_REMOVAL_THRESHOLD: "2" },
-  });
+  stack = await startAppStack({ env: { POLICY_MASS_REMOVAL_THRESHOLD: "2" } });
+  ({ azurite, simulator, runner } = stack);
 });
 afterAll(async () => {
-  await runner?.stop();
-  await simulator?.close();
-  await azurite?.close();
+  await stack?.stop();
 });
 
 async function remove(itwinId: string, email: string): Promise<string> {

@@ -1,12 +1,12 @@
 import { Buffer } from "node:buffer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningSimulator, SEEDED_ITWINS, startSimulator } from "../../dev/simulator/server.ts";
+import { type RunningSimulator, SEEDED_ITWINS } from "../../dev/simulator/server.ts";
 import { requestIdFor } from "../../src/changes/ids.ts";
 import type { StatusDocument } from "../../src/changes/model.ts";
-import { appEnv } from "../support/app-env.ts";
-import { type AzuriteInstance, startAzurite } from "../support/azurite.ts";
+import { type AppStack, startAppStack } from "../support/app-env.ts";
+import type { AzuriteInstance } from "../support/azurite.ts";
 import { receiveAll, sendRaw } from "../support/queues.ts";
-import { type RunningRunner, startRunner } from "../support/runner.ts";
+import type { RunningRunner } from "../support/runner.ts";
 
 /**
  * The whole spine across real process boundaries: azurite (child process), the iTwin API simulator
@@ -14,28 +14,20 @@ import { type RunningRunner, startRunner } from "../support/runner.ts";
  * process). host.json here retries fast (visibilityTimeout 0, maxDequeueCount 2).
  */
 
+let stack: AppStack;
 let azurite: AzuriteInstance;
 let simulator: RunningSimulator;
 let runner: RunningRunner;
 
 beforeAll(async () => {
-  azurite = await startAzurite();
-  simulator = await startSimulator({ port: 0 });
-  runner = await startRunner({
-    entry: "src/index.ts",
+  stack = await startAppStack({
+    env: { QUEUE_MAX_DEQUEUE_COUNT: "2", RETRY_MAX_INLINE_WAIT_MS: "4000" },
     hostJson: "test/integration/host.json",
-    env: {
-      ...appEnv(azurite, simulator),
-      QUEUE_MAX_DEQUEUE_COUNT: "2",
-      RETRY_MAX_INLINE_WAIT_MS: "4000",
-    },
   });
+  ({ azurite, simulator, runner } = stack);
 });
-
 afterAll(async () => {
-  await runner?.stop();
-  await simulator?.close();
-  await azurite?.close();
+  await stack?.stop();
 });
 
 const FINAL = new Set(["succeeded", "failed", "rejected", "held"]);

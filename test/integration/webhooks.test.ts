@@ -1,31 +1,25 @@
 import standardWebhooks from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningSimulator, SEEDED_ITWINS, startSimulator } from "../../dev/simulator/server.ts";
-import { appEnv } from "../support/app-env.ts";
-import { type AzuriteInstance, startAzurite } from "../support/azurite.ts";
-import { type RunningRunner, startRunner } from "../support/runner.ts";
+import { type RunningSimulator, SEEDED_ITWINS } from "../../dev/simulator/server.ts";
+import { type AppStack, startAppStack } from "../support/app-env.ts";
+import type { AzuriteInstance } from "../support/azurite.ts";
+import type { RunningRunner } from "../support/runner.ts";
 
 /** With WEBHOOK_SECRETS set, the HTTP intake takes only Standard Webhooks-signed deliveries. */
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+let stack: AppStack;
 let azurite: AzuriteInstance;
 let simulator: RunningSimulator;
 let runner: RunningRunner;
 
 beforeAll(async () => {
-  azurite = await startAzurite();
-  simulator = await startSimulator({ port: 0 });
-  runner = await startRunner({
-    entry: "src/index.ts",
-    env: {
-      ...appEnv(azurite, simulator),
-      WEBHOOK_SECRETS: `whsec_b2xkLXNlY3JldC1zdGlsbC12YWxpZA==,${SECRET}`,
-    },
+  stack = await startAppStack({
+    env: { WEBHOOK_SECRETS: `whsec_b2xkLXNlY3JldC1zdGlsbC12YWxpZA==,${SECRET}` },
   });
+  ({ azurite, simulator, runner } = stack);
 });
 afterAll(async () => {
-  await runner?.stop();
-  await simulator?.close();
-  await azurite?.close();
+  await stack?.stop();
 });
 
 const body = JSON.stringify({

@@ -1,4 +1,6 @@
-import type { AzuriteInstance } from "./azurite.ts";
+import { type RunningSimulator, startSimulator } from "../../dev/simulator/server.ts";
+import { type AzuriteInstance, startAzurite } from "./azurite.ts";
+import { type RunningRunner, startRunner } from "./runner.ts";
 
 /** The settings the real app needs to run against a test azurite and an iTwin API simulator. */
 export function appEnv(azurite: Pick<AzuriteInstance, "connectionString">, simulator: { url: string }) {
@@ -9,4 +11,43 @@ export function appEnv(azurite: Pick<AzuriteInstance, "connectionString">, simul
     ITWIN_CLIENT_ID: "itwin-owner-automation-dev",
     ITWIN_CLIENT_SECRET: "dev-secret",
   };
+}
+
+export interface AppStack {
+  azurite: AzuriteInstance;
+  simulator: RunningSimulator;
+  runner: RunningRunner;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole app across real process boundaries: azurite and the runner as child processes, the
+ * simulator in-process on a free port. `env` adds or overrides settings; `hostJson` swaps host.json.
+ */
+export async function startAppStack(
+  options: { env?: Record<string, string>; hostJson?: string } = {},
+): Promise<AppStack> {
+  const azurite = await startAzurite();
+  const simulator = await startSimulator({ port: 0 });
+  try {
+    const runner = await startRunner({
+      entry: "src/index.ts",
+      ...(options.hostJson === undefined ? {} : { hostJson: options.hostJson }),
+      env: { ...appEnv(azurite, simulator), ...options.env },
+    });
+    return {
+      azurite,
+      simulator,
+      runner,
+      async stop() {
+        await runner.stop();
+        await simulator.close();
+        await azurite.close();
+      },
+    };
+  } catch (error) {
+    await simulator.close();
+    await azurite.close();
+    throw error;
+  }
 }
