@@ -100,10 +100,32 @@ export class ConfigError extends Error {
   }
 }
 
+/** The settings that say where the queues and the status table are: all an operations tool needs. */
+export const storageSettingsSchema = settingsSchema.pick({
+  AzureWebJobsStorage: true,
+  AzureWebJobsStorage__queueServiceUri: true,
+  AzureWebJobsStorage__tableServiceUri: true,
+  AzureWebJobsStorage__credential: true,
+  AzureWebJobsStorage__clientId: true,
+  OWNER_CHANGE_REQUESTS_QUEUE: true,
+  OWNER_CHANGE_JOBS_QUEUE: true,
+  OWNER_CHANGE_STATUS_TABLE: true,
+});
+export type StorageSettings = z.output<typeof storageSettingsSchema>;
+
 /** Parses the environment; throws ConfigError naming every wrong setting. */
 export function parseSettings(env: Record<string, string | undefined>): Settings {
+  return checkStorage(parseWith(settingsSchema, env));
+}
+
+/** Parses only the storage settings (for tools that do not call the iTwin API). */
+export function parseStorageSettings(env: Record<string, string | undefined>): StorageSettings {
+  return checkStorage(parseWith(storageSettingsSchema, env));
+}
+
+function parseWith<S extends z.ZodObject>(schema: S, env: Record<string, string | undefined>): z.output<S> {
   // App Service hands an unresolvable Key Vault reference to the app as its literal text.
-  const unresolved = Object.keys(settingsSchema.shape)
+  const unresolved = Object.keys(schema.shape)
     .filter((name) => env[name]?.trim().startsWith("@Microsoft.KeyVault("))
     .map(
       (name) =>
@@ -111,7 +133,7 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
         "and is set as keyVaultReferenceIdentity, and that the secret exists",
     );
   if (unresolved.length > 0) throw new ConfigError(unresolved);
-  const result = settingsSchema.safeParse(env);
+  const result = schema.safeParse(env);
   if (!result.success) {
     throw new ConfigError(
       result.error.issues.map((issue) => {
@@ -121,7 +143,11 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
       }),
     );
   }
-  const settings = result.data;
+  return result.data;
+}
+
+/** Storage is a connection string, or identity-based with both service URIs. */
+function checkStorage<T extends StorageSettings>(settings: T): T {
   const hasIdentityStorage =
     settings.AzureWebJobsStorage__queueServiceUri !== undefined ||
     settings.AzureWebJobsStorage__tableServiceUri !== undefined;

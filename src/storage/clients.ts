@@ -1,7 +1,7 @@
 import { TableClient } from "@azure/data-tables";
 import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from "@azure/identity";
 import { type QueueClient, QueueServiceClient } from "@azure/storage-queue";
-import type { Settings } from "../config.ts";
+import type { StorageSettings } from "../config.ts";
 
 /** Every storage call gives up after this long per try, so a stalled account cannot hang an invocation. */
 const STORAGE_TRY_TIMEOUT_MS = 10_000;
@@ -22,7 +22,10 @@ export interface StorageClients {
  * `AzureWebJobsStorage` connection: a connection string, or identity-based service URIs with
  * `__credential=managedidentity` and an optional user-assigned `__clientId`.
  */
-export function createStorageClients(settings: Settings, credential?: TokenCredential): StorageClients {
+export function createStorageClients(
+  settings: StorageSettings,
+  credential?: TokenCredential,
+): StorageClients {
   const connectionString = settings.AzureWebJobsStorage;
   const queueOptions = {
     retryOptions: { maxTries: STORAGE_MAX_TRIES, tryTimeoutInMs: STORAGE_TRY_TIMEOUT_MS },
@@ -64,7 +67,7 @@ export function poisonQueueName(queue: string): string {
   return `${queue}-poison`;
 }
 
-function storageCredential(settings: Settings): TokenCredential {
+function storageCredential(settings: StorageSettings): TokenCredential {
   const clientId = settings.AzureWebJobsStorage__clientId;
   if (settings.AzureWebJobsStorage__credential === "managedidentity") {
     return clientId === undefined
