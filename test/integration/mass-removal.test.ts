@@ -2,19 +2,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningSimulator } from "../../dev/simulator/server.ts";
 import type { StatusDocument } from "../../src/changes/model.ts";
 import { type AppStack, startAppStack } from "../support/app-env.ts";
-import type { AzuriteInstance } from "../support/azurite.ts";
 import { waitFor } from "../support/queues.ts";
 import type { RunningRunner } from "../support/runner.ts";
 
 /** More than two removals from one iTwin within the hour are held until someone decides. */
 let stack: AppStack;
-let azurite: AzuriteInstance;
 let simulator: RunningSimulator;
 let runner: RunningRunner;
 
 beforeAll(async () => {
   stack = await startAppStack({ env: { POLICY_MASS_REMOVAL_THRESHOLD: "2" } });
-  ({ azurite, simulator, runner } = stack);
+  ({ simulator, runner } = stack);
 });
 afterAll(async () => {
   await stack?.stop();

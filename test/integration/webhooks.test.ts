@@ -1,22 +1,19 @@
 import standardWebhooks from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningSimulator, SEEDED_ITWINS } from "../../dev/simulator/server.ts";
+import { SEEDED_ITWINS } from "../../dev/simulator/server.ts";
 import { type AppStack, startAppStack } from "../support/app-env.ts";
-import type { AzuriteInstance } from "../support/azurite.ts";
 import type { RunningRunner } from "../support/runner.ts";
 
 /** With WEBHOOK_SECRETS set, the HTTP intake takes only Standard Webhooks-signed deliveries. */
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 let stack: AppStack;
-let azurite: AzuriteInstance;
-let simulator: RunningSimulator;
 let runner: RunningRunner;
 
 beforeAll(async () => {
   stack = await startAppStack({
     env: { WEBHOOK_SECRETS: `whsec_b2xkLXNlY3JldC1zdGlsbC12YWxpZA==,${SECRET}` },
   });
-  ({ azurite, simulator, runner } = stack);
+  ({ runner } = stack);
 });
 afterAll(async () => {
   await stack?.stop();
