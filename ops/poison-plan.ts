@@ -23,7 +23,7 @@ export interface PoisonSummary {
 }
 
 export type ReplayPlan =
-  | { replay: true; text: string; summary: PoisonSummary }
+  | { replay: true; text: string; summary: PoisonSummary; requestId?: string }
   | { replay: false; why: string; summary: PoisonSummary };
 
 interface Envelope {
@@ -85,6 +85,7 @@ export function planReplay(kind: PoisonQueueKind, messageId: string, text: strin
   return {
     replay: true,
     text: JSON.stringify(request),
+    requestId: job.requestId,
     summary: {
       reason: `job of ${job.requestId} failed after repeated deliveries`,
       change: `${job.action} ${job.email} on ${job.itwinId}`,

@@ -5,6 +5,7 @@
 import { parseArgs } from "node:util";
 import type { QueueClient } from "@azure/storage-queue";
 import { applyLocalSettings, readLocalSettings } from "../dev/runner/settings.ts";
+import { StatusStore } from "../src/changes/status-store.ts";
 import { ConfigError, parseStorageSettings } from "../src/config.ts";
 import { createStorageClients } from "../src/storage/clients.ts";
 import { type PoisonQueueKind, planReplay } from "./poison-plan.ts";
@@ -17,8 +18,9 @@ const USAGE = `Usage: npm run poison -- <list|replay> [options]
             --queue requests: the original request goes back on owner-change-requests and is
               validated again (fix the sender first if the reason says it is malformed: an unfixed
               message only comes back).
-            --queue jobs: the change of a job that failed after repeated deliveries is submitted again
-              as a new request (source "poison-replay"), with its own status document.
+            --queue jobs: the change of a job that failed after repeated deliveries (its status says
+              failed) is submitted again as a new request (source "poison-replay"), with its own
+              status document; jobs of changes in any other state are skipped.
             Each replayed message is removed from the poison queue after it was sent on.
 
 Options:
@@ -70,7 +72,7 @@ async function main(): Promise<number> {
   const storage = createStorageClients(parseStorageSettings(process.env));
   const poison = kind === "requests" ? storage.requestsPoisonQueue : storage.jobsPoisonQueue;
   if (command === "list") return list(poison, kind);
-  return replay(poison, storage.requestsQueue, kind, {
+  return replay(poison, storage.requestsQueue, new StatusStore(storage.statusTable), kind, {
     ids: new Set(values.id ?? []),
     max,
     dryRun: values["dry-run"],
@@ -95,6 +97,7 @@ async function list(poison: QueueClient, kind: PoisonQueueKind): Promise<number>
 async function replay(
   poison: QueueClient,
   requests: QueueClient,
+  store: StatusStore,
   kind: PoisonQueueKind,
   options: { ids: Set<string>; max: number; dryRun: boolean },
 ): Promise<number> {
@@ -120,10 +123,19 @@ async function replay(
         process.stdout.write(`  skip    ${item.messageId}: ${plan.why}\n`);
         continue;
       }
-      process.stdout.write(
-        `  ${options.dryRun ? "would replay" : "replay"}  ${item.messageId}: ${plan.summary.change ?? plan.summary.reason}\n`,
-      );
-      if (options.dryRun) continue;
+      if (plan.requestId !== undefined) {
+        // Only a change recorded as failed is tried again: a job poisoned for another reason (a lost
+        // claim race, a held removal) must not bypass what its record says.
+        const status = (await store.get(plan.requestId))?.doc.status;
+        if (status !== "failed") {
+          skipped += 1;
+          process.stdout.write(
+            `  skip    ${item.messageId}: its change ${plan.requestId} is ${status ?? "unknown"}, not failed\n`,
+          );
+          continue;
+        }
+      }
+      process.stdout.write(`  replay  ${item.messageId}: ${plan.summary.change ?? plan.summary.reason}\n`);
       await requests.sendMessage(plan.text);
       await poison.deleteMessage(item.messageId, item.popReceipt);
       replayed += 1;

@@ -86,7 +86,11 @@ export const settingsSchema = z.object({
   POLICY_PROTECTED_OWNERS: commaList,
   POLICY_ALLOW_REMOVING_LAST_OWNER: flag,
   /** More removals than this from one iTwin within the window are held for approval; 0 = never. */
-  POLICY_MASS_REMOVAL_THRESHOLD: z.preprocess(blankAsUnset, z.coerce.number().int().min(0).default(0)),
+  // At most 500: the ids counted in a window are kept in one table property (64 KiB).
+  POLICY_MASS_REMOVAL_THRESHOLD: z.preprocess(
+    blankAsUnset,
+    z.coerce.number().int().min(0).max(500).default(0),
+  ),
   POLICY_MASS_REMOVAL_WINDOW_MINUTES: positiveInt(60),
   POLICY_DRY_RUN: flag,
 });

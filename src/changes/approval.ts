@@ -20,7 +20,9 @@ export interface Decision {
 export type DecisionResult =
   | { kind: "decided"; doc: StatusDocument }
   | { kind: "not-found" }
-  | { kind: "not-held"; doc: StatusDocument };
+  | { kind: "not-held"; doc: StatusDocument }
+  /** The approval is recorded but its job could not be sent: approving again sends it. */
+  | { kind: "approved-not-queued"; doc: StatusDocument };
 
 export async function decideHeldChange(
   id: string,
@@ -30,9 +32,10 @@ export async function decideHeldChange(
   const stored = await deps.store.get(id);
   if (stored === undefined) return { kind: "not-found" };
   const { doc: current } = stored;
-  if (decision.approve && current.status === "queued" && current.approvedBy !== undefined) {
-    // Approved before, but the job may not have been sent (the first call failed after recording):
-    // sending it again is safe, a second delivery of a claimed job is skipped.
+  const lastNote = current.history.at(-1)?.note ?? "";
+  if (decision.approve && current.status === "queued" && lastNote.startsWith("approved by ")) {
+    // Approved, and nothing happened since: the job may not have been sent (the first call failed
+    // after recording). Sending it again is safe, a second delivery of a claimed job is skipped.
     await sendJob(deps.jobsQueue, jobFor(current));
     return { kind: "decided", doc: current };
   }
@@ -49,6 +52,12 @@ export async function decideHeldChange(
       });
   // The ETag makes two approvers racing end with one decision; the loser gets a concurrency error.
   await deps.store.replace(doc, stored.fingerprint, stored.etag);
-  if (decision.approve) await sendJob(deps.jobsQueue, jobFor(doc));
+  if (decision.approve) {
+    try {
+      await sendJob(deps.jobsQueue, jobFor(doc));
+    } catch {
+      return { kind: "approved-not-queued", doc };
+    }
+  }
   return { kind: "decided", doc };
 }

@@ -120,6 +120,8 @@ export interface StatusDocument {
    */
   claimedBy?: string;
   claimedAt?: string;
+  /** The mass-removal window this removal was counted in (its retries count there too). */
+  removalWindow?: string;
   /** Who released a held removal; the mass-removal threshold no longer applies to it. */
   approvedBy?: string;
   /** The owners API's `x-correlation-id` of the call that made the change, for Bentley support. */

@@ -32,6 +32,16 @@ interface AppliedEntity {
   requestId: string;
 }
 
+const REMOVAL_LEASE_ROW = "lease|removal";
+
+interface LeaseEntity {
+  partitionKey: string;
+  rowKey: string;
+  holder: string;
+  expiresAt: number;
+  generation: number;
+}
+
 interface RemovalsEntity {
   partitionKey: string;
   rowKey: string;
@@ -137,6 +147,36 @@ export class StatusStore {
       if (requests.length >= limit) return undefined;
       return { partitionKey: itwinId, rowKey, requests: JSON.stringify([...requests, requestId]) };
     });
+  }
+
+  /**
+   * Takes the iTwin's removal lease for `holder` unless someone else holds an unexpired one: removals
+   * from one iTwin then run one at a time across all instances, so two of them cannot each see the
+   * other owner and together leave none. Returns the lease's generation (how many removals went
+   * through it so far), or undefined when it is busy.
+   */
+  async acquireRemovalLease(
+    itwinId: string,
+    holder: string,
+    now: number,
+    ttlMs: number,
+  ): Promise<number | undefined> {
+    let generation = 0;
+    const taken = await this.swapRow<LeaseEntity>(itwinId, REMOVAL_LEASE_ROW, (current) => {
+      if (current !== undefined && current.holder !== holder && current.expiresAt > now) return undefined;
+      generation = current?.generation ?? 0;
+      return { partitionKey: itwinId, rowKey: REMOVAL_LEASE_ROW, holder, expiresAt: now + ttlMs, generation };
+    });
+    return taken ? generation : undefined;
+  }
+
+  /** Gives the lease back; `removed` counts a removal, which tells other instances their listing is old. */
+  async releaseRemovalLease(itwinId: string, holder: string, removed: boolean): Promise<void> {
+    await this.swapRow<LeaseEntity>(itwinId, REMOVAL_LEASE_ROW, (current) =>
+      current === undefined || current.holder !== holder
+        ? current
+        : { ...current, holder: "", expiresAt: 0, generation: current.generation + (removed ? 1 : 0) },
+    );
   }
 
   /**

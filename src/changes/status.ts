@@ -5,7 +5,7 @@ import type { ChangeError, Outcome, Status, StatusDocument } from "./model.ts";
  * `processing → processing` is a redelivery after a crash mid-way (at-least-once delivery).
  */
 const NEXT: Record<Status, readonly Status[]> = {
-  queued: ["processing"],
+  queued: ["processing", "failed"],
   processing: ["processing", "queued", "succeeded", "failed", "rejected", "held"],
   held: ["queued", "rejected"],
   succeeded: [],
@@ -43,6 +43,7 @@ export interface TransitionPatch {
   claimedBy?: string;
   claimedAt?: string;
   approvedBy?: string;
+  removalWindow?: string;
   attempts?: number;
   note?: string;
 }

@@ -53,6 +53,15 @@ export async function decideOwnerChange(
   if (result.kind === "not-found") {
     return problemResponse(problem("notFound", `No owner-change request has the id ${id}`));
   }
+  if (result.kind === "approved-not-queued") {
+    return problemResponse(
+      problem(
+        "unavailable",
+        `The approval of ${id} is recorded, but the change could not be queued: approve it again`,
+      ),
+      { "retry-after": "5" },
+    );
+  }
   if (result.kind === "not-held") {
     return problemResponse(problem("notHeld", `Request ${id} is ${result.doc.status}, not held`));
   }

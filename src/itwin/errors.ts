@@ -24,6 +24,8 @@ export class RetryLaterError extends Error {
   constructor(
     readonly delayMs: number,
     override readonly cause: OwnersApiError,
+    /** False when nothing was refused — we only waited for our own share or our turn. */
+    readonly countsAsAttempt = true,
   ) {
     super(`retry in ${delayMs} ms: ${cause.message}`);
     this.name = "RetryLaterError";

@@ -22,6 +22,8 @@ interface Listing {
   members: Member[];
   byEmail: Map<string, Member>;
   fetchedAt: number;
+  /** The removal-lease generation the listing is known to reflect (see StatusStore.acquireRemovalLease). */
+  generation?: number;
 }
 
 export interface OwnerDirectoryOptions {
@@ -43,13 +45,24 @@ export class OwnerDirectory {
    * Finds the owner with this email. `acceptedAt` (epoch ms) is when the change was accepted; `fresh`
    * forces a new listing, after the cache proved wrong.
    */
-  async find(itwinId: string, email: string, acceptedAt: number, fresh = false): Promise<OwnerLookup> {
+  async find(
+    itwinId: string,
+    email: string,
+    acceptedAt: number,
+    options: { fresh?: boolean; generation?: number } = {},
+  ): Promise<OwnerLookup> {
     const now = this.options.clock.now();
-    let listing = await this.listing(itwinId, fresh ? now : now - this.options.ttlMs + 1);
+    const cached = this.listings.get(itwinId);
+    // Another instance removed an owner since this listing was taken: it may show one too many.
+    const outdated = options.generation !== undefined && cached?.generation !== options.generation;
+    let listing = await this.listing(itwinId, options.fresh || outdated ? now : now - this.options.ttlMs + 1);
     let member = listing.byEmail.get(email);
     if (member === undefined && listing.fetchedAt < acceptedAt) {
       listing = await this.listing(itwinId, acceptedAt);
       member = listing.byEmail.get(email);
+    }
+    if (options.generation !== undefined && (outdated || listing.generation === undefined)) {
+      listing.generation = options.generation;
     }
     return member === undefined ? { owners: listing.members } : { member, owners: listing.members };
   }
@@ -63,8 +76,10 @@ export class OwnerDirectory {
     listing.members = [...listing.members, member];
   }
 
-  noteRemoved(itwinId: string, email: string): void {
+  /** Our own removal went through; `generation` is the removal lease's count after it. */
+  noteRemoved(itwinId: string, email: string, generation?: number): void {
     const listing = this.listings.get(itwinId);
+    if (listing !== undefined && generation !== undefined) listing.generation = generation;
     const member = listing?.byEmail.get(email);
     if (listing === undefined || member === undefined) return;
     listing.byEmail.delete(email);

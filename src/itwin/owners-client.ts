@@ -145,7 +145,20 @@ export function createOwnersClient(options: OwnersClientOptions): OwnersClient {
       // compete for its share, and the losers wait again.
       // The token first: a refresh must not sit between the pacing check and the claim, or every
       // caller waiting on it would pass the check and then all send at once.
-      const token = await options.getToken();
+      let token: string;
+      try {
+        token = await options.getToken();
+      } catch (error) {
+        // A wrong secret fails the change; IMS being unreachable is retried like any network error.
+        const cause = error instanceof OwnersApiError ? error : networkError(error);
+        if (!cause.transient || attempt >= maxAttempts) throw cause;
+        await waitOrGiveUp(
+          retryDelay({ attempt, rateLimit: {}, now: clock.now(), random, ...backoff() }),
+          cause,
+          attempt,
+        );
+        continue;
+      }
       // Wait for the gate, re-checking after each sleep: callers woken together by a new window
       // compete for its share, and the losers wait again.
       for (let paced = gate.waitTime(clock.now()); paced > 0; paced = gate.waitTime(clock.now())) {
@@ -156,7 +169,7 @@ export function createOwnersClient(options: OwnersClientOptions): OwnersClient {
           undefined,
           true,
         );
-        if (slept + paced > options.maxInlineWaitMs) throw new RetryLaterError(paced, cause);
+        if (slept + paced > options.maxInlineWaitMs) throw new RetryLaterError(paced, cause, false);
         options.onEvent?.({ type: "paced", delayMs: paced });
         slept += paced;
         await clock.sleep(paced);

@@ -40,10 +40,18 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
     timeout: options.timeoutMs,
     // IMS hiccups (408, 429, 5xx) are retried by ky itself, honouring Retry-After: fetching a token is
     // idempotent and not drawn from the owners API's budget.
-    retry: { limit: 2, methods: ["get", "post"], statusCodes: [408, 429, 500, 502, 503, 504], jitter: true },
+    // A Retry-After longer than one timeout is not waited for here: the caller gets the error and
+    // retries later, without holding the whole call open.
+    retry: {
+      limit: 2,
+      methods: ["get", "post"],
+      statusCodes: [408, 429, 500, 502, 503, 504],
+      jitter: true,
+      maxRetryAfter: options.timeoutMs,
+    },
   });
   let tokenEndpoint: Promise<string> | undefined;
-  let cached: { token: string; refreshAt: number } | undefined;
+  let cached: { token: string; refreshAt: number; expiresAt: number } | undefined;
   let inFlight: Promise<string> | undefined;
 
   /** GET or POST with the body read under the same timeout; an error status becomes an OwnersApiError. */
@@ -53,7 +61,9 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
     init: Options = {},
   ): Promise<{ status: number; text: string }> {
     try {
-      const response = await http(url, { ...init, signal: AbortSignal.timeout(options.timeoutMs) });
+      // ky's timeout is per attempt and ends with the headers; this bounds the whole call, bodies and
+      // ky's retries (three attempts and two waits, each at most one timeout) included.
+      const response = await http(url, { ...init, signal: AbortSignal.timeout(options.timeoutMs * 5) });
       return { status: response.status, text: await response.text() };
     } catch (error) {
       if (!(error instanceof HTTPError)) throw error;
@@ -99,21 +109,25 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
       }),
     });
     const body = tokenSchema.parse(JSON.parse(text));
+    const now = options.clock.now();
     cached = {
       token: body.access_token,
-      refreshAt: options.clock.now() + Math.max(0, body.expires_in * 1000 - REFRESH_MARGIN_MS),
+      refreshAt: now + Math.max(0, body.expires_in * 1000 - REFRESH_MARGIN_MS),
+      expiresAt: now + body.expires_in * 1000,
     };
     return body.access_token;
   }
 
   return {
     getToken() {
-      if (cached !== undefined && options.clock.now() < cached.refreshAt)
-        return Promise.resolve(cached.token);
+      const now = options.clock.now();
+      if (cached !== undefined && now < cached.refreshAt) return Promise.resolve(cached.token);
+      const stillValid = cached !== undefined && now < cached.expiresAt ? cached.token : undefined;
       inFlight ??= fetchToken().finally(() => {
         inFlight = undefined;
       });
-      return inFlight;
+      // An IMS hiccup during the early refresh is no reason to fail while the current token still works.
+      return stillValid === undefined ? inFlight : inFlight.catch(() => stillValid);
     },
     invalidate(token) {
       if (cached?.token === token) cached = undefined;

@@ -3,13 +3,13 @@ import type { ChangeError, Job, Outcome, StatusDocument } from "../changes/model
 import { checkPolicy, leavesNoHumanOwner, type Policy, removalWindowStart } from "../changes/policy.ts";
 import { isTerminal, type TransitionPatch, transition } from "../changes/status.ts";
 import type { StatusStore, StoredStatus } from "../changes/status-store.ts";
-import { OwnersApiError, PACED_CODE, RetryLaterError } from "../itwin/errors.ts";
+import { OwnersApiError, RetryLaterError } from "../itwin/errors.ts";
 import type { OwnerDirectory } from "../itwin/owner-directory.ts";
 import type { OwnersClient } from "../itwin/owners-client.ts";
 import { withJitter } from "../itwin/retry-timing.ts";
 import { metrics } from "../observability/metrics.ts";
 import { sendJob } from "../storage/messages.ts";
-import type { KeyedLock } from "./keyed-lock.ts";
+import { type KeyedLock, LockWaitTimeout } from "./keyed-lock.ts";
 
 /**
  * Applies one job (design §4): claim → policy → ordering → plan → owners API → record. Every step is
@@ -43,6 +43,11 @@ export type JobResult =
   | { kind: "finished"; status: StatusDocument["status"]; outcome?: Outcome }
   | { kind: "rescheduled"; delayMs: number };
 
+/** How soon a change that found its iTwin or person busy looks again (plus jitter). */
+const REMOVAL_RETRY_MS = 2_000;
+/** The longest an invocation waits in this process for its turn with an iTwin or person. */
+const LOCK_WAIT_MS = 30_000;
+
 /** A claim older than this belongs to an invocation the host has given up on (host.json functionTimeout). */
 export const CLAIM_EXPIRY_MS = 5 * 60 * 1000;
 
@@ -55,6 +60,7 @@ export async function processJob(job: Job, delivery: Delivery, deps: WorkerDeps)
   const now = deps.now();
   if (
     doc.status === "processing" &&
+    doc.claimedBy !== undefined &&
     doc.claimedBy !== delivery.messageId &&
     now.getTime() - Date.parse(doc.claimedAt ?? doc.updatedAt) < CLAIM_EXPIRY_MS
   ) {
@@ -71,9 +77,19 @@ export async function processJob(job: Job, delivery: Delivery, deps: WorkerDeps)
   );
 
   try {
-    return await deps.locks.run(`subject|${job.itwinId}|${job.email}`, () => apply(job, claimed, deps));
-  } catch (error) {
-    if (error instanceof RetryLaterError) return reschedule(job, claimed, error, deps);
+    return await deps.locks.run(`subject|${job.itwinId}|${job.email}`, LOCK_WAIT_MS, () =>
+      apply(job, claimed, deps),
+    );
+  } catch (thrown) {
+    const error =
+      thrown instanceof LockWaitTimeout
+        ? new RetryLaterError(
+            REMOVAL_RETRY_MS,
+            new OwnersApiError(undefined, "ItwinBusy", thrown.message, undefined, true),
+            false,
+          )
+        : thrown;
+    if (error instanceof RetryLaterError) return reschedule(job, claimed, error, delivery, deps);
     if (error instanceof OwnersApiError && !error.transient) {
       await finish(claimed, "failed", { error: changeError(error) }, deps);
       return { kind: "finished", status: "failed" };
@@ -103,8 +119,13 @@ async function apply(job: Job, claimed: StoredStatus, deps: WorkerDeps): Promise
     return { kind: "finished", status: "rejected" };
   }
 
+  const dryRun = job.dryRun || policy.dryRun;
   if (job.occurredAt !== undefined) {
-    if (!(await deps.store.reserveSubject(job.itwinId, job.email, job.occurredAt, job.requestId))) {
+    // A dry run only compares: a preview must not take the place of the real decision.
+    const holds = dryRun
+      ? await isNewest(job, deps)
+      : await deps.store.reserveSubject(job.itwinId, job.email, job.occurredAt, job.requestId);
+    if (!holds) {
       const holder = await deps.store.subjectHolder(job.itwinId, job.email);
       const newer =
         holder === undefined
@@ -114,7 +135,6 @@ async function apply(job: Job, claimed: StoredStatus, deps: WorkerDeps): Promise
     }
   }
 
-  const dryRun = job.dryRun || policy.dryRun;
   if (job.action === "add") {
     if (dryRun)
       return succeed(claimed, "planned", { note: `dry run: would add ${job.email} as owner` }, deps);
@@ -129,8 +149,11 @@ async function apply(job: Job, claimed: StoredStatus, deps: WorkerDeps): Promise
   }
   // Removals from one iTwin go one at a time in a process, so two of them cannot both see the other
   // owner and together leave the iTwin with none.
-  return deps.locks.run(`itwin|${job.itwinId}`, () => remove(job, claimed, dryRun, deps));
+  return deps.locks.run(`itwin|${job.itwinId}`, LOCK_WAIT_MS, () => remove(job, claimed, dryRun, deps));
 }
+
+/** Long enough for a listing and a DELETE with their retries; a crashed holder blocks no longer. */
+const REMOVAL_LEASE_MS = 120_000;
 
 async function remove(
   job: Job,
@@ -138,9 +161,39 @@ async function remove(
   dryRun: boolean,
   deps: WorkerDeps,
 ): Promise<JobResult> {
+  const now = deps.now().getTime();
+  const generation = await deps.store.acquireRemovalLease(job.itwinId, job.requestId, now, REMOVAL_LEASE_MS);
+  if (generation === undefined) {
+    const cause = new OwnersApiError(
+      undefined,
+      "ItwinBusy",
+      "another removal from this iTwin is under way",
+      undefined,
+      true,
+    );
+    throw new RetryLaterError(REMOVAL_RETRY_MS, cause, false);
+  }
+  // Set as soon as the API confirms a DELETE, even if recording it fails afterwards: other instances
+  // must learn that their listings are out of date.
+  const outcome = { removed: false };
+  try {
+    return await removeUnderLease(job, claimed, dryRun, generation, outcome, deps);
+  } finally {
+    await deps.store.releaseRemovalLease(job.itwinId, job.requestId, outcome.removed);
+  }
+}
+
+async function removeUnderLease(
+  job: Job,
+  claimed: StoredStatus,
+  dryRun: boolean,
+  generation: number,
+  outcome: { removed: boolean },
+  deps: WorkerDeps,
+): Promise<JobResult> {
   const { policy } = deps;
   const acceptedAt = Date.parse(claimed.doc.createdAt);
-  const lookup = await deps.directory.find(job.itwinId, job.email, acceptedAt);
+  const lookup = await deps.directory.find(job.itwinId, job.email, acceptedAt, { generation });
   if (lookup.member === undefined) return succeed(claimed, "not-owner", {}, deps);
   let memberId = lookup.member.id;
   if (
@@ -156,21 +209,32 @@ async function remove(
   }
   if (dryRun)
     return succeed(claimed, "planned", { memberId, note: `dry run: would remove member ${memberId}` }, deps);
-  if (policy.massRemovalThreshold > 0 && claimed.doc.approvedBy === undefined) {
-    const window = removalWindowStart(deps.now().getTime(), policy.massRemovalWindowMs);
+  let current = claimed;
+  if (policy.massRemovalThreshold > 0 && current.doc.approvedBy === undefined) {
+    // A retry counts in the window its first attempt was counted in, not again in a later one.
+    const window =
+      current.doc.removalWindow ?? removalWindowStart(deps.now().getTime(), policy.massRemovalWindowMs);
     if (
       !(await deps.store.takeRemovalSlot(job.itwinId, window, policy.massRemovalThreshold, job.requestId))
     ) {
       const note = `held for approval: more than ${policy.massRemovalThreshold} removals from this iTwin since ${window}`;
-      await save(claimed, "held", { memberId, note }, deps);
-      deps.log(`request ${claimed.doc.id} held`, { requestId: claimed.doc.id, itwinId: job.itwinId, window });
+      await save(current, "held", { memberId, note }, deps);
+      deps.log(`request ${current.doc.id} held`, { requestId: current.doc.id, itwinId: job.itwinId, window });
       return { kind: "finished", status: "held" };
+    }
+    if (current.doc.removalWindow === undefined) {
+      current = await save(
+        current,
+        "processing",
+        { removalWindow: window, note: `counted in the removal window of ${window}` },
+        deps,
+      );
     }
   }
   let result = await deps.owners.removeOwner(job.itwinId, memberId);
   if (result.kind === "not-owner") {
     // The cached listing may have been stale: ask the API once more before calling it not-owner.
-    const fresh = await deps.directory.find(job.itwinId, job.email, acceptedAt, true);
+    const fresh = await deps.directory.find(job.itwinId, job.email, acceptedAt, { fresh: true, generation });
     if (fresh.member?.id === memberId) {
       // Listed as an owner, yet unknown to DELETE: the API contradicts itself; try again later.
       throw new OwnersApiError(
@@ -186,11 +250,19 @@ async function remove(
       result = await deps.owners.removeOwner(job.itwinId, memberId);
     }
   }
-  deps.directory.noteRemoved(job.itwinId, job.email);
+  outcome.removed = result.kind === "removed";
+  deps.directory.noteRemoved(job.itwinId, job.email, outcome.removed ? generation + 1 : generation);
   const patch: TransitionPatch = result.correlationId
     ? { memberId, apiCorrelationId: result.correlationId }
     : { memberId };
-  return succeed(claimed, result.kind, patch, deps);
+  return succeed(current, result.kind, patch, deps);
+}
+
+async function isNewest(job: Job, deps: WorkerDeps): Promise<boolean> {
+  const holder = await deps.store.subjectHolder(job.itwinId, job.email);
+  return (
+    holder === undefined || holder.requestId === job.requestId || holder.occurredAt <= (job.occurredAt ?? "")
+  );
 }
 
 async function succeed(
@@ -207,11 +279,12 @@ async function reschedule(
   job: Job,
   claimed: StoredStatus,
   error: RetryLaterError,
+  delivery: Delivery,
   deps: WorkerDeps,
 ): Promise<JobResult> {
-  // Waiting for our own share of the rate budget is not a failed attempt: no call was refused.
-  const paced = error.cause.code === PACED_CODE;
-  if (!paced && job.attempt >= deps.maxAttempts) {
+  // Waiting for our own share of the budget, or our turn, is not a failed attempt: nothing was refused.
+  const counts = error.countsAsAttempt;
+  if (counts && job.attempt >= deps.maxAttempts) {
     await finish(
       claimed,
       "failed",
@@ -221,11 +294,28 @@ async function reschedule(
     return { kind: "finished", status: "failed" };
   }
   const delayMs = withJitter(error.delayMs, deps.random ?? Math.random);
-  // Record first, then enqueue: a crash in between leaves a `queued` record whose original message is
-  // redelivered by the host, so nothing is lost.
+  // Record first, then enqueue. If the enqueue fails, the host redelivers this message — unless this
+  // was its last delivery: then the record says failed rather than waiting for a job that never comes.
   const at = new Date(deps.now().getTime() + delayMs).toISOString();
-  await save(claimed, "queued", { note: `retry scheduled for ${at}: ${error.cause.code}` }, deps);
-  await sendJob(deps.jobsQueue, { ...job, attempt: paced ? job.attempt : job.attempt + 1 }, delayMs);
+  const queued = await save(
+    claimed,
+    "queued",
+    { note: `retry scheduled for ${at}: ${error.cause.code}` },
+    deps,
+  );
+  try {
+    await sendJob(deps.jobsQueue, { ...job, attempt: counts ? job.attempt + 1 : job.attempt }, delayMs);
+  } catch (sendError) {
+    if (delivery.dequeueCount >= delivery.maxDequeueCount) {
+      await finish(
+        queued,
+        "failed",
+        { error: unexpected(sendError), note: "the retry could not be queued" },
+        deps,
+      ).catch(() => undefined);
+    }
+    throw sendError;
+  }
   return { kind: "rescheduled", delayMs };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { KeyedLock } from "../../src/worker/keyed-lock.ts";
+import { KeyedLock, LockWaitTimeout } from "../../src/worker/keyed-lock.ts";
 
 function deferred() {
   let resolve = () => {};
@@ -14,15 +14,15 @@ describe("KeyedLock", () => {
     const lock = new KeyedLock();
     const events: string[] = [];
     const gate = deferred();
-    const first = lock.run("a", async () => {
+    const first = lock.run("a", 1000, async () => {
       events.push("a1 start");
       await gate.promise;
       events.push("a1 end");
     });
-    const second = lock.run("a", async () => {
+    const second = lock.run("a", 1000, async () => {
       events.push("a2");
     });
-    const other = lock.run("b", async () => {
+    const other = lock.run("b", 1000, async () => {
       events.push("b");
     });
     await other;
@@ -35,8 +35,28 @@ describe("KeyedLock", () => {
 
   it("releases the key when a task fails", async () => {
     const lock = new KeyedLock();
-    await expect(lock.run("a", async () => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
-    await expect(lock.run("a", async () => "next")).resolves.toBe("next");
+    await expect(lock.run("a", 1000, async () => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
+    await expect(lock.run("a", 1000, async () => "next")).resolves.toBe("next");
+    expect(lock.size).toBe(0);
+  });
+
+  it("gives up waiting after maxWaitMs without letting later tasks overtake the running one", async () => {
+    const lock = new KeyedLock();
+    const gate = deferred();
+    const events: string[] = [];
+    const first = lock.run("a", 1000, async () => {
+      await gate.promise;
+      events.push("first");
+    });
+    await expect(lock.run("a", 10, async () => events.push("impatient"))).rejects.toBeInstanceOf(
+      LockWaitTimeout,
+    );
+    const third = lock.run("a", 1000, async () => {
+      events.push("third");
+    });
+    gate.resolve();
+    await Promise.all([first, third]);
+    expect(events).toEqual(["first", "third"]);
     expect(lock.size).toBe(0);
   });
 });

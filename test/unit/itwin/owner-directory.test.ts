@@ -91,7 +91,20 @@ describe("OwnerDirectory", () => {
     const { clock, directory, listings } = setup([alice]);
     await directory.find(ITWIN, "alice@corp.example", clock.now());
     clock.advance(1);
-    await directory.find(ITWIN, "alice@corp.example", clock.now() - 5, true);
+    await directory.find(ITWIN, "alice@corp.example", clock.now() - 5, { fresh: true });
+    expect(listings()).toBe(2);
+  });
+
+  it("lists again when another instance removed an owner since (a newer lease generation)", async () => {
+    const { clock, directory, listings } = setup([alice, bob]);
+    await directory.find(ITWIN, "alice@corp.example", clock.now(), { generation: 3 });
+    await directory.find(ITWIN, "bob@corp.example", clock.now(), { generation: 3 });
+    expect(listings()).toBe(1);
+    directory.noteRemoved(ITWIN, "alice@corp.example", 4);
+    await directory.find(ITWIN, "bob@corp.example", clock.now(), { generation: 4 });
+    expect(listings()).toBe(1);
+    clock.advance(1);
+    await directory.find(ITWIN, "bob@corp.example", clock.now(), { generation: 5 });
     expect(listings()).toBe(2);
   });
 });

@@ -10,7 +10,10 @@ import { FakeClock } from "../../support/fake-clock.ts";
  */
 type Script = (request: Request) => Response;
 
-function harness(script: Script[], options: { maxInlineWaitMs?: number; tokens?: string[] } = {}) {
+function harness(
+  script: Script[],
+  options: { maxInlineWaitMs?: number; tokens?: string[]; getToken?: () => Promise<string> } = {},
+) {
   const clock = new FakeClock();
   const requests: Request[] = [];
   const tokens = options.tokens ?? ["t1", "t2", "t3"];
@@ -25,7 +28,7 @@ function harness(script: Script[], options: { maxInlineWaitMs?: number; tokens?:
   const gate = new PacingGate();
   const client = createOwnersClient({
     baseUrl: "https://api.test",
-    getToken: async () => tokens[Math.min(tokenIndex, tokens.length - 1)] as string,
+    getToken: options.getToken ?? (async () => tokens[Math.min(tokenIndex, tokens.length - 1)] as string),
     invalidateToken: (token) => {
       invalidated.push(token);
       tokenIndex++;
@@ -192,6 +195,36 @@ describe("addOwner", () => {
       transient: true,
     });
     expect(requests).toHaveLength(4);
+  });
+
+  it("retries when the token service is unreachable, and fails at once on a wrong secret", async () => {
+    let calls = 0;
+    const flaky = harness([json(201, { member: { id: "m1", email: "a@corp.example" } })], {
+      getToken: async () => {
+        calls += 1;
+        if (calls === 1)
+          throw new OwnersApiError(503, "Http503", "token request failed: busy", undefined, true);
+        return "t-ok";
+      },
+    });
+    await expect(flaky.client.addOwner(ITWIN, "a@corp.example")).resolves.toMatchObject({ kind: "added" });
+    expect(flaky.requests[0]?.headers.get("authorization")).toBe("Bearer t-ok");
+
+    const wrong = harness([], {
+      getToken: async () => {
+        throw new OwnersApiError(
+          401,
+          "invalid_client",
+          "token request failed: invalid_client",
+          undefined,
+          false,
+        );
+      },
+    });
+    await expect(wrong.client.addOwner(ITWIN, "a@corp.example")).rejects.toMatchObject({
+      code: "invalid_client",
+      transient: false,
+    });
   });
 
   it("retries network errors", async () => {

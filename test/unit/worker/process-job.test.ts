@@ -51,6 +51,23 @@ class MemoryStore {
   async subjectHolder(itwinId: string, email: string) {
     return this.subjects.get(`${itwinId}|${email}`);
   }
+  leases = new Map<string, { holder: string; expiresAt: number; generation: number }>();
+  async acquireRemovalLease(itwinId: string, holder: string, now: number, ttlMs: number) {
+    const current = this.leases.get(itwinId);
+    if (current !== undefined && current.holder !== holder && current.expiresAt > now) return undefined;
+    const generation = current?.generation ?? 0;
+    this.leases.set(itwinId, { holder, expiresAt: now + ttlMs, generation });
+    return generation;
+  }
+  async releaseRemovalLease(itwinId: string, holder: string, removed: boolean) {
+    const current = this.leases.get(itwinId);
+    if (current?.holder !== holder) return;
+    this.leases.set(itwinId, {
+      holder: "",
+      expiresAt: 0,
+      generation: current.generation + (removed ? 1 : 0),
+    });
+  }
   async takeRemovalSlot(itwinId: string, window: string, limit: number, requestId: string) {
     const key = `${itwinId}|${window}`;
     const taken = this.slots.get(key) ?? [];
@@ -205,7 +222,9 @@ describe("processJob: retries", () => {
     const doc = queued("r-dddddddd", "add", "fay@corp.example");
     store.put(doc);
     api.next = () =>
-      Promise.reject(new RetryLaterError(8000, new OwnersApiError(429, PACED_CODE, "wait", undefined, true)));
+      Promise.reject(
+        new RetryLaterError(8000, new OwnersApiError(429, PACED_CODE, "wait", undefined, true), false),
+      );
     deps.random = () => 0.999;
     await expect(processJob(jobOf(doc, 2), delivery("m"), deps)).resolves.toMatchObject({
       kind: "rescheduled",
@@ -314,5 +333,22 @@ describe("processJob: ordering", () => {
     });
     expect(calls.filter((c) => c.startsWith("POST"))).toEqual([]);
     expect(store.rows.get(older.id)?.doc.history.at(-1)?.note).toContain("r-llllllll");
+  });
+
+  it("lets one instance at a time remove from an iTwin, so two cannot take its last two humans", async () => {
+    const first = setup();
+    const doc = queued("r-nnnnnnnn", "remove", "ann@corp.example");
+    first.store.put(doc);
+    // Another instance holds the iTwin's removal lease right now.
+    first.store.leases.set(ITWIN, {
+      holder: "r-other",
+      expiresAt: first.clock.now() + 60_000,
+      generation: 0,
+    });
+    await expect(processJob(jobOf(doc), delivery("m"), first.deps)).resolves.toMatchObject({
+      kind: "rescheduled",
+    });
+    expect(first.calls).toEqual([]);
+    expect(first.sent[0]?.job.attempt).toBe(1);
   });
 });
