@@ -2,6 +2,9 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
+    // A JSON report too (git-ignored), from which .ci/run prints a plain "N passed, N failed" line.
+    reporters: ["default", "json"],
+    outputFile: { json: ".ci/results/vitest.json" },
     projects: [
       {
         test: {
