@@ -7,6 +7,8 @@
  * hold 110–149 (finding an owner may take a second page). Calls = every owners-API request the simulator
  * saw (GET, POST, DELETE, 429s included; token and discovery excluded) ÷ changes.
  */
+
+import { mulberry32 } from "../../dev/simulator/prng.ts";
 import { ownersApiCounts } from "../lib/api-stats.ts";
 import { progress } from "../lib/log.ts";
 import type { ScenarioContext, ScenarioOutcome } from "../lib/result.ts";
@@ -20,7 +22,7 @@ import {
   waitAllTerminal,
 } from "../lib/status.ts";
 import { type Change, submitBatches } from "../lib/submit.ts";
-import { round, seeded, shuffle } from "../lib/util.ts";
+import { round, shuffle } from "../lib/util.ts";
 
 const ITWINS = 20;
 
@@ -30,7 +32,7 @@ export async function callsPerChangeScenario({ args }: ScenarioContext): Promise
   const n = args.quick ? 400 : 1000;
   const removes = Math.floor(n / 2);
   const adds = n - removes;
-  const random = seeded(4711);
+  const random = mulberry32(4711);
 
   const itwins = Array.from({ length: ITWINS }, (_, i) => {
     const owners = i < 16 ? 30 + ((i * 7) % 40) : 110 + ((i * 11) % 40);
