@@ -32,7 +32,7 @@ interface AppliedEntity {
   requestId: string;
 }
 
-const REMOVAL_LEASE_ROW = "lease|removal";
+const LEASE_PREFIX = "lease|";
 
 interface LeaseEntity {
   partitionKey: string;
@@ -150,32 +150,35 @@ export class StatusStore {
   }
 
   /**
-   * Takes the iTwin's removal lease for `holder` unless someone else holds an unexpired one: removals
-   * from one iTwin then run one at a time across all instances, so two of them cannot each see the
-   * other owner and together leave none. Returns the lease's generation (how many removals went
-   * through it so far), or undefined when it is busy.
+   * Takes the lease `name` in the iTwin's partition for `holder`, unless someone else holds it
+   * unexpired. Leases make steps that must not overlap across instances run one at a time: removals
+   * from one iTwin (so two cannot each see the other owner and together leave none), and calls for one
+   * person on one iTwin (so an older decision's call cannot land after a newer one's). Returns the
+   * lease's generation — how many times a holder reported a change through it — or undefined if busy.
    */
-  async acquireRemovalLease(
+  async acquireLease(
     itwinId: string,
+    name: string,
     holder: string,
     now: number,
     ttlMs: number,
   ): Promise<number | undefined> {
+    const rowKey = `${LEASE_PREFIX}${name}`;
     let generation = 0;
-    const taken = await this.swapRow<LeaseEntity>(itwinId, REMOVAL_LEASE_ROW, (current) => {
+    const taken = await this.swapRow<LeaseEntity>(itwinId, rowKey, (current) => {
       if (current !== undefined && current.holder !== holder && current.expiresAt > now) return undefined;
       generation = current?.generation ?? 0;
-      return { partitionKey: itwinId, rowKey: REMOVAL_LEASE_ROW, holder, expiresAt: now + ttlMs, generation };
+      return { partitionKey: itwinId, rowKey, holder, expiresAt: now + ttlMs, generation };
     });
     return taken ? generation : undefined;
   }
 
-  /** Gives the lease back; `removed` counts a removal, which tells other instances their listing is old. */
-  async releaseRemovalLease(itwinId: string, holder: string, removed: boolean): Promise<void> {
-    await this.swapRow<LeaseEntity>(itwinId, REMOVAL_LEASE_ROW, (current) =>
+  /** Gives a lease back; `changed` bumps its generation, telling other instances their view is old. */
+  async releaseLease(itwinId: string, name: string, holder: string, changed: boolean): Promise<void> {
+    await this.swapRow<LeaseEntity>(itwinId, `${LEASE_PREFIX}${name}`, (current) =>
       current === undefined || current.holder !== holder
         ? current
-        : { ...current, holder: "", expiresAt: 0, generation: current.generation + (removed ? 1 : 0) },
+        : { ...current, holder: "", expiresAt: 0, generation: current.generation + (changed ? 1 : 0) },
     );
   }
 

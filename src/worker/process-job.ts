@@ -44,7 +44,19 @@ export type JobResult =
   | { kind: "rescheduled"; delayMs: number };
 
 /** How soon a change that found its iTwin or person busy looks again (plus jitter). */
-const REMOVAL_RETRY_MS = 2_000;
+const BUSY_RETRY_MS = 2_000;
+/** Long enough for a listing and a DELETE with their retries; a crashed holder blocks no longer. */
+const LEASE_MS = 120_000;
+const REMOVAL_LEASE = "removal";
+
+/** Waiting for another change's turn: retried later, not counted as an attempt. */
+function busy(message: string): RetryLaterError {
+  return new RetryLaterError(
+    BUSY_RETRY_MS,
+    new OwnersApiError(undefined, "Busy", message, undefined, true),
+    false,
+  );
+}
 /** The longest an invocation waits in this process for its turn with an iTwin or person. */
 const LOCK_WAIT_MS = 30_000;
 
@@ -81,14 +93,7 @@ export async function processJob(job: Job, delivery: Delivery, deps: WorkerDeps)
       apply(job, claimed, deps),
     );
   } catch (thrown) {
-    const error =
-      thrown instanceof LockWaitTimeout
-        ? new RetryLaterError(
-            REMOVAL_RETRY_MS,
-            new OwnersApiError(undefined, "ItwinBusy", thrown.message, undefined, true),
-            false,
-          )
-        : thrown;
+    const error = thrown instanceof LockWaitTimeout ? busy(thrown.message) : thrown;
     if (error instanceof RetryLaterError) return reschedule(job, claimed, error, delivery, deps);
     if (error instanceof OwnersApiError && !error.transient) {
       await finish(claimed, "failed", { error: changeError(error) }, deps);
@@ -118,8 +123,28 @@ async function apply(job: Job, claimed: StoredStatus, deps: WorkerDeps): Promise
     await finish(claimed, "rejected", { error: { code: verdict.code, message: verdict.message } }, deps);
     return { kind: "finished", status: "rejected" };
   }
-
   const dryRun = job.dryRun || policy.dryRun;
+  if (job.occurredAt === undefined || dryRun) return applyInOrder(job, claimed, dryRun, deps);
+  // Ordered changes for one person and iTwin make their API calls one at a time across instances, so
+  // an older decision's call in flight cannot land after a newer one's.
+  const lease = `subject|${encodeURIComponent(job.email)}`;
+  const now = deps.now().getTime();
+  if ((await deps.store.acquireLease(job.itwinId, lease, job.requestId, now, LEASE_MS)) === undefined) {
+    throw busy("another change for this person and iTwin is under way");
+  }
+  try {
+    return await applyInOrder(job, claimed, dryRun, deps);
+  } finally {
+    await deps.store.releaseLease(job.itwinId, lease, job.requestId, false);
+  }
+}
+
+async function applyInOrder(
+  job: Job,
+  claimed: StoredStatus,
+  dryRun: boolean,
+  deps: WorkerDeps,
+): Promise<JobResult> {
   if (job.occurredAt !== undefined) {
     // A dry run only compares: a preview must not take the place of the real decision.
     const holds = dryRun
@@ -152,9 +177,6 @@ async function apply(job: Job, claimed: StoredStatus, deps: WorkerDeps): Promise
   return deps.locks.run(`itwin|${job.itwinId}`, LOCK_WAIT_MS, () => remove(job, claimed, dryRun, deps));
 }
 
-/** Long enough for a listing and a DELETE with their retries; a crashed holder blocks no longer. */
-const REMOVAL_LEASE_MS = 120_000;
-
 async function remove(
   job: Job,
   claimed: StoredStatus,
@@ -162,24 +184,15 @@ async function remove(
   deps: WorkerDeps,
 ): Promise<JobResult> {
   const now = deps.now().getTime();
-  const generation = await deps.store.acquireRemovalLease(job.itwinId, job.requestId, now, REMOVAL_LEASE_MS);
-  if (generation === undefined) {
-    const cause = new OwnersApiError(
-      undefined,
-      "ItwinBusy",
-      "another removal from this iTwin is under way",
-      undefined,
-      true,
-    );
-    throw new RetryLaterError(REMOVAL_RETRY_MS, cause, false);
-  }
+  const generation = await deps.store.acquireLease(job.itwinId, REMOVAL_LEASE, job.requestId, now, LEASE_MS);
+  if (generation === undefined) throw busy("another removal from this iTwin is under way");
   // Set as soon as the API confirms a DELETE, even if recording it fails afterwards: other instances
   // must learn that their listings are out of date.
   const outcome = { removed: false };
   try {
     return await removeUnderLease(job, claimed, dryRun, generation, outcome, deps);
   } finally {
-    await deps.store.releaseRemovalLease(job.itwinId, job.requestId, outcome.removed);
+    await deps.store.releaseLease(job.itwinId, REMOVAL_LEASE, job.requestId, outcome.removed);
   }
 }
 

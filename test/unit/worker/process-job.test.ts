@@ -52,21 +52,19 @@ class MemoryStore {
     return this.subjects.get(`${itwinId}|${email}`);
   }
   leases = new Map<string, { holder: string; expiresAt: number; generation: number }>();
-  async acquireRemovalLease(itwinId: string, holder: string, now: number, ttlMs: number) {
-    const current = this.leases.get(itwinId);
+  async acquireLease(itwinId: string, name: string, holder: string, now: number, ttlMs: number) {
+    const key = `${itwinId}|${name}`;
+    const current = this.leases.get(key);
     if (current !== undefined && current.holder !== holder && current.expiresAt > now) return undefined;
     const generation = current?.generation ?? 0;
-    this.leases.set(itwinId, { holder, expiresAt: now + ttlMs, generation });
+    this.leases.set(key, { holder, expiresAt: now + ttlMs, generation });
     return generation;
   }
-  async releaseRemovalLease(itwinId: string, holder: string, removed: boolean) {
-    const current = this.leases.get(itwinId);
+  async releaseLease(itwinId: string, name: string, holder: string, changed: boolean) {
+    const key = `${itwinId}|${name}`;
+    const current = this.leases.get(key);
     if (current?.holder !== holder) return;
-    this.leases.set(itwinId, {
-      holder: "",
-      expiresAt: 0,
-      generation: current.generation + (removed ? 1 : 0),
-    });
+    this.leases.set(key, { holder: "", expiresAt: 0, generation: current.generation + (changed ? 1 : 0) });
   }
   async takeRemovalSlot(itwinId: string, window: string, limit: number, requestId: string) {
     const key = `${itwinId}|${window}`;
@@ -340,7 +338,7 @@ describe("processJob: ordering", () => {
     const doc = queued("r-nnnnnnnn", "remove", "ann@corp.example");
     first.store.put(doc);
     // Another instance holds the iTwin's removal lease right now.
-    first.store.leases.set(ITWIN, {
+    first.store.leases.set(`${ITWIN}|removal`, {
       holder: "r-other",
       expiresAt: first.clock.now() + 60_000,
       generation: 0,
@@ -350,5 +348,22 @@ describe("processJob: ordering", () => {
     });
     expect(first.calls).toEqual([]);
     expect(first.sent[0]?.job.attempt).toBe(1);
+  });
+
+  it("waits for another instance's change to the same person and iTwin before calling the API", async () => {
+    const { store, calls, sent, deps, clock } = setup();
+    const doc = queued("r-oooooooo", "add", "ann@corp.example", { occurredAt: "2026-11-23T11:00:00.000Z" });
+    store.put(doc);
+    store.leases.set(`${ITWIN}|subject|ann%40corp.example`, {
+      holder: "r-other",
+      expiresAt: clock.now() + 60_000,
+      generation: 0,
+    });
+    await expect(processJob(jobOf(doc), delivery("m"), deps)).resolves.toMatchObject({ kind: "rescheduled" });
+    expect(calls).toEqual([]);
+    expect(sent[0]?.job.attempt).toBe(1);
+    store.leases.clear();
+    await expect(processJob(jobOf(doc), delivery("m2"), deps)).resolves.toMatchObject({ outcome: "added" });
+    expect(store.leases.get(`${ITWIN}|subject|ann%40corp.example`)?.holder).toBe("");
   });
 });
