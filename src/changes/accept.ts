@@ -49,7 +49,7 @@ export async function acceptChange(input: AcceptInput, deps: AcceptDeps): Promis
   return { kind: "accepted", doc };
 }
 
-export function jobFor(doc: StatusDocument, attempt = 1): Job {
+export function jobFor(doc: StatusDocument): Job {
   const job: Job = {
     v: 1,
     requestId: doc.id,
@@ -57,7 +57,7 @@ export function jobFor(doc: StatusDocument, attempt = 1): Job {
     email: doc.email,
     action: doc.action,
     dryRun: doc.dryRun,
-    attempt,
+    attempt: 1,
     correlationId: doc.correlationId,
   };
   if (doc.occurredAt !== undefined) job.occurredAt = doc.occurredAt;

@@ -55,6 +55,16 @@ export interface StoredStatus {
   etag: string;
 }
 
+export interface SubjectHolder {
+  occurredAt: string;
+  requestId: string;
+}
+
+/** Whether the decision holding a (iTwin, email) is newer than one made at `occurredAt`. */
+export function isNewerDecision(holder: SubjectHolder | undefined, occurredAt: string): boolean {
+  return holder !== undefined && holder.occurredAt > occurredAt;
+}
+
 export class ConcurrentUpdateError extends Error {
   constructor(id: string) {
     super(`status of ${id} was changed by another invocation`);
@@ -115,16 +125,13 @@ export class StatusStore {
     const rowKey = appliedRowKey(email);
     return this.swapRow<AppliedEntity>(itwinId, rowKey, (current) => {
       if (current?.requestId === requestId) return current;
-      if (current !== undefined && current.occurredAt > occurredAt) return undefined;
+      if (isNewerDecision(current, occurredAt)) return undefined;
       return { partitionKey: itwinId, rowKey, occurredAt, requestId };
     });
   }
 
   /** The decision holding the (iTwin, email), for the status note of a superseded change. */
-  async subjectHolder(
-    itwinId: string,
-    email: string,
-  ): Promise<{ occurredAt: string; requestId: string } | undefined> {
+  async subjectHolder(itwinId: string, email: string): Promise<SubjectHolder | undefined> {
     try {
       const entity = await this.table.getEntity<AppliedEntity>(itwinId, appliedRowKey(email));
       return { occurredAt: entity.occurredAt, requestId: entity.requestId };

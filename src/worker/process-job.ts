@@ -2,7 +2,7 @@ import type { QueueClient } from "@azure/storage-queue";
 import type { ChangeError, Job, Outcome, StatusDocument } from "../changes/model.ts";
 import { checkPolicy, leavesNoHumanOwner, type Policy, removalWindowStart } from "../changes/policy.ts";
 import { isTerminal, type TransitionPatch, transition } from "../changes/status.ts";
-import type { StatusStore, StoredStatus } from "../changes/status-store.ts";
+import { isNewerDecision, type StatusStore, type StoredStatus } from "../changes/status-store.ts";
 import { OwnersApiError, RetryLaterError } from "../itwin/errors.ts";
 import type { OwnerDirectory } from "../itwin/owner-directory.ts";
 import type { OwnersClient } from "../itwin/owners-client.ts";
@@ -127,15 +127,40 @@ async function apply(job: Job, claimed: StoredStatus, deps: WorkerDeps): Promise
   if (job.occurredAt === undefined || dryRun) return applyInOrder(job, claimed, dryRun, deps);
   // Ordered changes for one person and iTwin make their API calls one at a time across instances, so
   // an older decision's call in flight cannot land after a newer one's.
-  const lease = `subject|${encodeURIComponent(job.email)}`;
-  const now = deps.now().getTime();
-  if ((await deps.store.acquireLease(job.itwinId, lease, job.requestId, now, LEASE_MS)) === undefined) {
-    throw busy("another change for this person and iTwin is under way");
-  }
+  return withLease(
+    job,
+    `subject|${encodeURIComponent(job.email)}`,
+    "another change for this person and iTwin is under way",
+    deps,
+    () => applyInOrder(job, claimed, dryRun, deps),
+  );
+}
+
+/**
+ * Runs `task` holding the lease `name` of the job's iTwin, or throws a non-counting retry when another
+ * change holds it. The task may report a change through the lease (`report.changed`), which bumps its
+ * generation on release even if the task fails afterwards.
+ */
+async function withLease<T>(
+  job: Job,
+  name: string,
+  busyMessage: string,
+  deps: WorkerDeps,
+  task: (generation: number, report: { changed: boolean }) => Promise<T>,
+): Promise<T> {
+  const generation = await deps.store.acquireLease(
+    job.itwinId,
+    name,
+    job.requestId,
+    deps.now().getTime(),
+    LEASE_MS,
+  );
+  if (generation === undefined) throw busy(busyMessage);
+  const report = { changed: false };
   try {
-    return await applyInOrder(job, claimed, dryRun, deps);
+    return await task(generation, report);
   } finally {
-    await deps.store.releaseLease(job.itwinId, lease, job.requestId, false);
+    await deps.store.releaseLease(job.itwinId, name, job.requestId, report.changed);
   }
 }
 
@@ -147,16 +172,15 @@ async function applyInOrder(
 ): Promise<JobResult> {
   if (job.occurredAt !== undefined) {
     // A dry run only compares: a preview must not take the place of the real decision.
+    const holder = dryRun ? await deps.store.subjectHolder(job.itwinId, job.email) : undefined;
     const holds = dryRun
-      ? await isNewest(job, deps)
+      ? holder?.requestId === job.requestId || !isNewerDecision(holder, job.occurredAt)
       : await deps.store.reserveSubject(job.itwinId, job.email, job.occurredAt, job.requestId);
     if (!holds) {
-      const holder = await deps.store.subjectHolder(job.itwinId, job.email);
-      const newer =
-        holder === undefined
-          ? "a newer change"
-          : `a newer change (${holder.requestId}, ${holder.occurredAt})`;
-      return succeed(claimed, "superseded", { note: `${newer} was decided for this person and iTwin` }, deps);
+      const newer = holder ?? (await deps.store.subjectHolder(job.itwinId, job.email));
+      const which =
+        newer === undefined ? "a newer change" : `a newer change (${newer.requestId}, ${newer.occurredAt})`;
+      return succeed(claimed, "superseded", { note: `${which} was decided for this person and iTwin` }, deps);
     }
   }
 
@@ -177,23 +201,15 @@ async function applyInOrder(
   return deps.locks.run(`itwin|${job.itwinId}`, LOCK_WAIT_MS, () => remove(job, claimed, dryRun, deps));
 }
 
-async function remove(
-  job: Job,
-  claimed: StoredStatus,
-  dryRun: boolean,
-  deps: WorkerDeps,
-): Promise<JobResult> {
-  const now = deps.now().getTime();
-  const generation = await deps.store.acquireLease(job.itwinId, REMOVAL_LEASE, job.requestId, now, LEASE_MS);
-  if (generation === undefined) throw busy("another removal from this iTwin is under way");
-  // Set as soon as the API confirms a DELETE, even if recording it fails afterwards: other instances
-  // must learn that their listings are out of date.
-  const outcome = { removed: false };
-  try {
-    return await removeUnderLease(job, claimed, dryRun, generation, outcome, deps);
-  } finally {
-    await deps.store.releaseLease(job.itwinId, REMOVAL_LEASE, job.requestId, outcome.removed);
-  }
+/** A removal holds its iTwin's removal lease; a confirmed DELETE tells other instances their listings are old. */
+function remove(job: Job, claimed: StoredStatus, dryRun: boolean, deps: WorkerDeps): Promise<JobResult> {
+  return withLease(
+    job,
+    REMOVAL_LEASE,
+    "another removal from this iTwin is under way",
+    deps,
+    (generation, report) => removeUnderLease(job, claimed, dryRun, generation, report, deps),
+  );
 }
 
 async function removeUnderLease(
@@ -201,7 +217,7 @@ async function removeUnderLease(
   claimed: StoredStatus,
   dryRun: boolean,
   generation: number,
-  outcome: { removed: boolean },
+  report: { changed: boolean },
   deps: WorkerDeps,
 ): Promise<JobResult> {
   const { policy } = deps;
@@ -263,19 +279,13 @@ async function removeUnderLease(
       result = await deps.owners.removeOwner(job.itwinId, memberId);
     }
   }
-  outcome.removed = result.kind === "removed";
-  deps.directory.noteRemoved(job.itwinId, job.email, outcome.removed ? generation + 1 : generation);
+  // Reported as soon as the API confirms the DELETE, even if recording it fails afterwards.
+  report.changed = result.kind === "removed";
+  deps.directory.noteRemoved(job.itwinId, job.email, report.changed ? generation + 1 : generation);
   const patch: TransitionPatch = result.correlationId
     ? { memberId, apiCorrelationId: result.correlationId }
     : { memberId };
   return succeed(current, result.kind, patch, deps);
-}
-
-async function isNewest(job: Job, deps: WorkerDeps): Promise<boolean> {
-  const holder = await deps.store.subjectHolder(job.itwinId, job.email);
-  return (
-    holder === undefined || holder.requestId === job.requestId || holder.occurredAt <= (job.occurredAt ?? "")
-  );
 }
 
 async function succeed(
