@@ -109,6 +109,14 @@ param policyDryRun string = ''
 ])
 param policyAllowRemovingLastOwner string = ''
 
+@description('"true" lets a removal take the service client\'s own ownership (it then cannot manage that iTwin); by default such a removal is rejected.')
+@allowed([
+  ''
+  'true'
+  'false'
+])
+param policyAllowRemovingServiceClient string = ''
+
 @description('Removals per iTwin and window beyond which further ones are held for approval; empty or 0: never.')
 param policyMassRemovalThreshold string = ''
 
@@ -242,6 +250,7 @@ var appSettings = {
   POLICY_PROTECTED_OWNERS: policyProtectedOwners
   POLICY_DRY_RUN: policyDryRun
   POLICY_ALLOW_REMOVING_LAST_OWNER: policyAllowRemovingLastOwner
+  POLICY_ALLOW_REMOVING_SERVICE_CLIENT: policyAllowRemovingServiceClient
   POLICY_MASS_REMOVAL_THRESHOLD: policyMassRemovalThreshold
   POLICY_MASS_REMOVAL_WINDOW_MINUTES: policyMassRemovalWindowMinutes
 }

@@ -85,6 +85,8 @@ export const settingsSchema = z.object({
   POLICY_ALLOWED_ITWIN_IDS: commaList,
   POLICY_PROTECTED_OWNERS: commaList,
   POLICY_ALLOW_REMOVING_LAST_OWNER: flag,
+  /** Off: a removal of the service client's own owner address is rejected (it would lock the service out). */
+  POLICY_ALLOW_REMOVING_SERVICE_CLIENT: flag,
   /** More removals than this from one iTwin within the window are held for approval; 0 = never. */
   // At most 500: the ids counted in a window are kept in one table property (64 KiB).
   POLICY_MASS_REMOVAL_THRESHOLD: z.preprocess(

@@ -79,6 +79,7 @@ export function buildServices(config: Settings): Services {
       massRemovalThreshold: config.POLICY_MASS_REMOVAL_THRESHOLD,
       massRemovalWindowMs: config.POLICY_MASS_REMOVAL_WINDOW_MINUTES * 60_000,
       serviceClientEmail: serviceClientEmail(config.ITWIN_CLIENT_ID),
+      allowRemovingServiceClient: config.POLICY_ALLOW_REMOVING_SERVICE_CLIENT,
       dryRun: config.POLICY_DRY_RUN,
     },
     verifySignature:

@@ -15,6 +15,11 @@ export interface Policy {
   allowRemovingLastOwner: boolean;
   /** The service client's own owner address, `{clientId}@apps.imsoidc.bentley.com`. */
   serviceClientEmail: string;
+  /**
+   * Off unless set: removing the service client's own ownership is rejected, because only owners may
+   * change owners, so the service would lose its right to manage that iTwin. Left out means off.
+   */
+  allowRemovingServiceClient?: boolean;
   dryRun: boolean;
 }
 
@@ -38,6 +43,17 @@ export function checkPolicy(job: Pick<Job, "itwinId" | "email" | "action">, poli
       allowed: false,
       code: "ItwinNotAllowed",
       message: `iTwin ${job.itwinId} is not among the allowed iTwins`,
+    };
+  }
+  if (
+    job.action === "remove" &&
+    policy.allowRemovingServiceClient !== true &&
+    job.email.toLowerCase() === policy.serviceClientEmail.toLowerCase()
+  ) {
+    return {
+      allowed: false,
+      code: "ServiceClientRemoval",
+      message: `${job.email} is this service's own client: without it the service could no longer manage the iTwin`,
     };
   }
   if (job.action === "remove" && policy.protectedOwners.includes(job.email)) {
