@@ -152,7 +152,8 @@ with uses left is consumed):
   { "rules": [ { "method"?: "GET"|"POST"|"DELETE", "pathIncludes"?: "...", "times"?: 1,
                  "respond": { "status": 503, "headers"?: {...}, "body"?: "raw text" | "json"?: {...} }
                    or "respond": { "reset": true }        (destroy the connection, no answer)
-                   or "respond": { "stallMs": 5000 } } ],   (hold, then handle normally)
+                   or "respond": { "stallMs": 5000 }      (hold, then handle normally)
+                   or "respond": { "loseReply": true } } ], (handle, apply, then cut the connection)
     "errorRate"?: 0.1, "seed"?: 42,   (random 503s, repeatable with a seed)
     "latencyMs"?: 200 }               (added to every owners-API request)
   Example: curl -X PUT <url>/__admin/faults -H 'content-type: application/json' \\

@@ -21,6 +21,8 @@ const respondSchema = z
 
 const resetSchema = z.object({ reset: z.literal(true) }).strict();
 const stallSchema = z.object({ stallMs: z.int().min(0).max(600_000) }).strict();
+/** The operation takes effect, then the connection is cut where its answer would go. */
+const loseReplySchema = z.object({ loseReply: z.literal(true) }).strict();
 
 const methodSchema = z
   .string()
@@ -28,17 +30,19 @@ const methodSchema = z
   .pipe(z.enum(["GET", "POST", "DELETE"]));
 
 /**
- * A rule's effect may be written `respond: {status…}`, `respond: {reset: true}`, `respond: {stallMs}`, or
- * with `reset` / `stallMs` directly on the rule; all normalise to one `action`.
+ * A rule's effect may be written `respond: {status…}`, `respond: {reset: true}`, `respond: {stallMs}`,
+ * `respond: {loseReply: true}`, or with `reset` / `stallMs` / `loseReply` directly on the rule; all
+ * normalise to one `action`.
  */
 const ruleSchema = z
   .object({
     method: methodSchema.optional(),
     pathIncludes: z.string().min(1).optional(),
     times: z.int().min(1).max(1_000_000_000).default(1),
-    respond: z.union([respondSchema, resetSchema, stallSchema]).optional(),
+    respond: z.union([respondSchema, resetSchema, stallSchema, loseReplySchema]).optional(),
     reset: z.literal(true).optional(),
     stallMs: z.int().min(0).max(600_000).optional(),
+    loseReply: z.literal(true).optional(),
   })
   .strict()
   .transform((rule, ctx) => {
@@ -46,8 +50,12 @@ const ruleSchema = z
     if (rule.respond !== undefined) effects.push(toAction(rule.respond));
     if (rule.reset !== undefined) effects.push({ kind: "reset" });
     if (rule.stallMs !== undefined) effects.push({ kind: "stall", stallMs: rule.stallMs });
+    if (rule.loseReply !== undefined) effects.push({ kind: "lose-reply" });
     if (effects.length !== 1) {
-      ctx.addIssue({ code: "custom", message: "a rule needs exactly one of respond, reset, stallMs" });
+      ctx.addIssue({
+        code: "custom",
+        message: "a rule needs exactly one of respond, reset, stallMs, loseReply",
+      });
       return z.NEVER;
     }
     return {
@@ -76,7 +84,9 @@ export type FaultConfigInput = z.input<typeof faultConfigSchema>;
 export type FaultAction =
   | { kind: "respond"; status: number; headers: Record<string, string>; body?: string; json?: unknown }
   | { kind: "reset" }
-  | { kind: "stall"; stallMs: number };
+  | { kind: "stall"; stallMs: number }
+  /** Handled normally (a write is applied), but the answer never reaches the client. */
+  | { kind: "lose-reply" };
 
 export interface FaultRule {
   method: "GET" | "POST" | "DELETE" | undefined;
@@ -102,9 +112,14 @@ export interface FaultSnapshot {
 }
 
 function toAction(
-  respond: z.output<typeof respondSchema> | z.output<typeof resetSchema> | z.output<typeof stallSchema>,
+  respond:
+    | z.output<typeof respondSchema>
+    | z.output<typeof resetSchema>
+    | z.output<typeof stallSchema>
+    | z.output<typeof loseReplySchema>,
 ): FaultAction {
   if ("reset" in respond) return { kind: "reset" };
+  if ("loseReply" in respond) return { kind: "lose-reply" };
   if ("stallMs" in respond) return { kind: "stall", stallMs: respond.stallMs };
   const action: FaultAction = { kind: "respond", status: respond.status, headers: respond.headers ?? {} };
   if (respond.body !== undefined) action.body = respond.body;

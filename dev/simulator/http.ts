@@ -70,6 +70,19 @@ export function sendEmpty(res: ServerResponse, status: number, headers: Headers 
   res.end();
 }
 
+/**
+ * Makes the answer about to be written on `res` cut the connection instead: whatever the handler did
+ * before answering (a write) still happens, the client sees a reset where the answer should be.
+ */
+export function loseReply(res: ServerResponse): void {
+  const cut = () => {
+    res.socket?.destroy();
+    return res;
+  };
+  res.writeHead = cut as unknown as ServerResponse["writeHead"];
+  res.end = cut as unknown as ServerResponse["end"];
+}
+
 /** Resolves after `ms`, or early (without throwing) when `signal` aborts. */
 export function delay(ms: number, signal?: AbortSignal): Promise<void> {
   if (ms <= 0 || signal?.aborted) return Promise.resolve();

@@ -1,6 +1,6 @@
 /**
  * Everything the simulator remembers, behind one object that tests can drive directly: iTwins and their
- * owners, issued tokens, rate-limit windows, fault configuration and counters.
+ * owners, issued tokens, rate-limit windows, fault configuration, counters and the applied-write log.
  */
 import { type ClientCredentials, DEFAULT_CLIENTS } from "./clients.ts";
 import {
@@ -15,6 +15,7 @@ import { FixedWindowRateLimiter, type RateLimitPolicy } from "./rate-limit.ts";
 import { seedDemoItwins } from "./seed.ts";
 import { type SimulatorStats, StatsRecorder } from "./stats.ts";
 import { TokenStore } from "./tokens.ts";
+import { type AppliedWrite, WriteLog } from "./write-log.ts";
 
 export interface SimulatorStateOptions {
   orgDomain: string;
@@ -42,6 +43,8 @@ export class SimulatorState {
   readonly tokens: TokenStore;
   readonly rateLimiter: FixedWindowRateLimiter;
   readonly faults = new FaultInjector();
+  /** What the owners API actually changed (see write-log.ts); the routes write it, tests read it. */
+  readonly writeLog: WriteLog;
   readonly #stats = new StatsRecorder();
 
   constructor(options: Partial<SimulatorStateOptions> = {}) {
@@ -53,6 +56,7 @@ export class SimulatorState {
     this.directory = new ItwinDirectory({ now: this.options.now, orgDomain: this.options.orgDomain });
     this.tokens = new TokenStore(this.options.now, this.options.tokenTtlSeconds);
     this.rateLimiter = new FixedWindowRateLimiter(this.options.rateLimit);
+    this.writeLog = new WriteLog(this.options.now);
     if (this.options.seed) this.#seed();
   }
 
@@ -80,6 +84,11 @@ export class SimulatorState {
   /** Simulates the invited user accepting: they become an owner. */
   acceptInvitation(itwinId: string, invitationId: string): Member | undefined {
     return this.directory.acceptInvitation(itwinId, invitationId);
+  }
+
+  /** Writes the owners API applied, oldest first; `since` = the last `seq` already seen. */
+  appliedWrites(since = 0): AppliedWrite[] {
+    return this.writeLog.list(since);
   }
 
   /** The stats recorder the server writes to. */
@@ -110,7 +119,8 @@ export class SimulatorState {
   }
 
   /**
-   * Back to a fresh start: iTwins (re-seeded when seeding is on), faults, rate-limit windows and stats.
+   * Back to a fresh start: iTwins (re-seeded when seeding is on), faults, rate-limit windows, stats and
+   * the applied-write log.
    * Issued tokens stay valid (use revokeTokens for that), so a client's cached token survives a reset.
    */
   reset(): void {
@@ -118,6 +128,7 @@ export class SimulatorState {
     this.faults.clear();
     this.rateLimiter.reset();
     this.#stats.reset();
+    this.writeLog.clear();
     if (this.options.seed) this.#seed();
   }
 

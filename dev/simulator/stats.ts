@@ -20,6 +20,8 @@ export interface SimulatorStats {
   faultsInjected: number;
   /** Connections destroyed on purpose by a `reset` fault. */
   connectionResets: number;
+  /** Requests handled (writes applied) whose answer a `loseReply` fault cut off. */
+  repliesLost: number;
   tokensIssued: number;
   /** Requests being handled right now, and the most seen at once since the last reset. */
   inFlight: number;
@@ -37,6 +39,7 @@ export class StatsRecorder {
       rateLimited: 0,
       faultsInjected: 0,
       connectionResets: 0,
+      repliesLost: 0,
       tokensIssued: 0,
       inFlight: 0,
       maxInFlight: 0,
@@ -65,9 +68,10 @@ export class StatsRecorder {
     this.#stats.rateLimited += 1;
   }
 
-  faultInjected(kind: "respond" | "reset" | "stall"): void {
+  faultInjected(kind: "respond" | "reset" | "stall" | "lose-reply"): void {
     this.#stats.faultsInjected += 1;
     if (kind === "reset") this.#stats.connectionResets += 1;
+    if (kind === "lose-reply") this.#stats.repliesLost += 1;
   }
 
   tokenIssued(): void {

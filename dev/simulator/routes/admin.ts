@@ -24,10 +24,17 @@ export const ADMIN_ENDPOINTS: readonly [string, string][] = [
   ["GET    /__admin/faults", "current fault configuration, with uses left per rule"],
   ["PUT    /__admin/faults", "replace the fault configuration (see below); 400 on invalid input"],
   ["DELETE /__admin/faults", "remove all faults"],
+  [
+    "GET    /__admin/writes[?since=n]",
+    "writes the owners API applied (member added, invitation created, member removed), after seq n",
+  ],
   ["GET    /__admin/stats", "request counters: requests, byStatus, byRoute, rateLimited, faultsInjected, …"],
   ["POST   /__admin/stats/reset", "zero the counters"],
   ["POST   /__admin/tokens/revoke", "every token issued so far gets 401 from now on (tests token refresh)"],
-  ["POST   /__admin/reset", "fresh start: iTwins re-seeded, faults, rate-limit windows and stats cleared"],
+  [
+    "POST   /__admin/reset",
+    "fresh start: iTwins re-seeded, faults, rate-limit windows, stats and the write log cleared",
+  ],
 ];
 
 const ownerSeedSchema = z
@@ -121,6 +128,15 @@ export async function handleAdmin(ctx: SimulatorContext, ex: Exchange): Promise<
     case "GET /stats":
       sendJson(ex.res, 200, state.stats());
       return true;
+    case "GET /writes": {
+      const since = ex.url.searchParams.get("since") ?? "0";
+      if (!/^\d+$/.test(since)) {
+        adminError(ex, 400, "InvalidSince", "since must be a whole number (the last seq already read).");
+        return true;
+      }
+      sendJson(ex.res, 200, { writes: state.appliedWrites(Number(since)) });
+      return true;
+    }
     case "POST /stats/reset":
       state.resetStats();
       sendEmpty(ex.res, 204);

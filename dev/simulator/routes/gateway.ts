@@ -7,7 +7,7 @@ import { STATUS_CODES } from "node:http";
 import { defaultErrorFor, errors } from "../api-errors.ts";
 import type { Exchange, SimulatorContext } from "../context.ts";
 import type { FaultAction } from "../faults.ts";
-import { delay, sendJson, sendText } from "../http.ts";
+import { delay, loseReply, sendJson, sendText } from "../http.ts";
 import { rateLimitHeaders } from "../rate-limit.ts";
 import { allowedMethods, handleOwners, matchOwnersPath, OWNER_ROUTE, OWNERS_ROUTE } from "./owners.ts";
 
@@ -83,6 +83,11 @@ async function applyFault(ctx: SimulatorContext, ex: Exchange, action: FaultActi
     case "reset":
       ex.req.socket.destroy();
       return true;
+    case "lose-reply":
+      // Handled (and applied) below; only the answer is lost, as when a proxy or the network fails on
+      // the way back. The client cannot tell this from a reset, and must not apply the change twice.
+      loseReply(ex.res);
+      return false;
     case "stall":
       // The request is handled afterwards even if the client gave up meanwhile: like the real service,
       // a timed-out POST may still have taken effect, and clients must cope with that.
@@ -122,5 +127,5 @@ function guessContentType(body: string): string {
 function describe(action: FaultAction): string {
   if (action.kind === "respond") return String(action.status);
   if (action.kind === "stall") return `stall${action.stallMs}ms`;
-  return "reset";
+  return action.kind;
 }

@@ -121,16 +121,32 @@ async function addOwner(ctx: SimulatorContext, ex: Exchange, itwinId: string): P
       sendJson(ex.res, 409, errors.alreadyOwner(outcome.member.id, itwinId));
       return;
     case "member":
+      ctx.state.writeLog.record({
+        itwinId,
+        email: outcome.member.email,
+        kind: "member-added",
+        memberId: outcome.member.id,
+      });
       sendJson(ex.res, 201, { member: outcome.member, invitation: null });
       return;
     case "invitation":
       ex.notes.push(outcome.existing ? "invitation=existing" : "invitation=new");
+      if (!outcome.existing) {
+        ctx.state.writeLog.record({
+          itwinId,
+          email: outcome.invitation.email,
+          kind: "invitation-created",
+          invitationId: outcome.invitation.id,
+        });
+      }
       sendJson(ex.res, 201, { member: null, invitation: outcome.invitation });
       return;
   }
 }
 
 function removeOwner(ctx: SimulatorContext, ex: Exchange, itwinId: string, memberId: string): void {
+  // Looked up first: the log names who was removed, which the DELETE itself only knows by id.
+  const email = ctx.state.directory.ownersView(itwinId)?.find((member) => member.id === memberId)?.email;
   switch (ctx.state.directory.removeOwner(itwinId, memberId)) {
     case "itwin-not-found":
       sendJson(ex.res, 404, errors.itwinNotFound());
@@ -139,6 +155,7 @@ function removeOwner(ctx: SimulatorContext, ex: Exchange, itwinId: string, membe
       sendJson(ex.res, 404, errors.teamMemberNotFound());
       return;
     case "removed":
+      ctx.state.writeLog.record({ itwinId, email: email ?? null, kind: "member-removed", memberId });
       sendEmpty(ex.res, 204);
       return;
   }
