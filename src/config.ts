@@ -67,6 +67,21 @@ export const settingsSchema = z.object({
   /** Must equal host.json extensions.queues.maxDequeueCount: the last delivery records `failed` before poison. */
   QUEUE_MAX_DEQUEUE_COUNT: positiveInt(5),
 
+  /**
+   * When the crash-recovery timer runs (six-field NCRONTAB, UTC). With RECOVERY_AFTER_SECONDS it sets
+   * the bound on how long a dead instance's work waits (docs/reliability.md).
+   */
+  RECOVERY_SCHEDULE: z
+    .string()
+    .trim()
+    .regex(
+      /^\S+(\s+\S+){5}$/,
+      'must be a six-field NCRONTAB expression: {second} {minute} {hour} {day} {month} {day-of-week}, e.g. "*/30 * * * * *"',
+    )
+    .default("*/30 * * * * *"),
+  /** A change is re-driven once its worker has been silent, or its job missing, this long. */
+  RECOVERY_AFTER_SECONDS: positiveInt(60),
+
   /** Turns on Application Insights (traces, logs, counters); unset locally. */
   APPLICATIONINSIGHTS_CONNECTION_STRING: optionalText,
   /** `ClientId=<managed identity client id>;Authorization=AAD` for Entra-authenticated ingestion. */

@@ -10,6 +10,7 @@ import "./functions/decide-owner-change.ts";
 import "./functions/health.ts";
 import "./functions/owner-change-requests.ts";
 import "./functions/owner-change-worker.ts";
+import "./functions/recover-stale-changes.ts";
 import { startTelemetry } from "./observability/telemetry.ts";
 
 await startTelemetry(settings());

@@ -44,13 +44,21 @@ export interface QueueTriggerInfo {
   connection: string | undefined;
 }
 
+export interface TimerTriggerInfo {
+  kind: "timer";
+  bindingName: string;
+  /** NCRONTAB as registered, possibly a `%SETTING%` expression. */
+  schedule: string;
+  runOnStartup: boolean;
+}
+
 export interface UnsupportedTriggerInfo {
   kind: "unsupported";
   bindingName: string;
   type: string;
 }
 
-export type TriggerInfo = HttpTriggerInfo | QueueTriggerInfo | UnsupportedTriggerInfo;
+export type TriggerInfo = HttpTriggerInfo | QueueTriggerInfo | TimerTriggerInfo | UnsupportedTriggerInfo;
 
 /** A binding in the shape `InvocationContext.options` uses (`type` and `name` always set). */
 export interface BindingOptions {
@@ -144,6 +152,18 @@ export function toRegisteredFunction(
           typeof triggerBinding.connection === "string" && triggerBinding.connection !== ""
             ? triggerBinding.connection
             : undefined,
+      };
+      break;
+    }
+    case "timertrigger": {
+      if (typeof triggerBinding.schedule !== "string" || triggerBinding.schedule === "") {
+        throw new Error(`function "${metadata.name}": timerTrigger needs a schedule`);
+      }
+      trigger = {
+        kind: "timer",
+        bindingName: triggerName,
+        schedule: triggerBinding.schedule,
+        runOnStartup: triggerBinding.runOnStartup === true,
       };
       break;
     }

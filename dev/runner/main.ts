@@ -10,6 +10,7 @@ const { existsSync } = await import("node:fs");
 const { loadHostJson } = await import("./host-config.ts");
 const { startHttpHost } = await import("./http-host.ts");
 const { startQueueHost } = await import("./queue-host.ts");
+const { startTimerHost } = await import("./timer-host.ts");
 const { Logger, describeError } = await import("./log.ts");
 const { QueueOutputWriter, unsupportedInputs, unsupportedOutputs } = await import("./outputs.ts");
 const { RUNNER_USAGE, UsageError, applyLocalSettings, parseRunnerArgs, readLocalSettings } = await import(
@@ -19,6 +20,7 @@ const { describeConnection } = await import("./storage.ts");
 
 type HttpHost = Awaited<ReturnType<typeof startHttpHost>>;
 type QueueHost = Awaited<ReturnType<typeof startQueueHost>>;
+type TimerHost = ReturnType<typeof startTimerHost>;
 
 function fail(message: string, code = 1): never {
   process.stderr.write(`runner: ${message}\n`);
@@ -121,17 +123,21 @@ const services = {
 // 4. hosts
 let http: HttpHost | undefined;
 let queues: QueueHost | undefined;
+let timers: TimerHost | undefined;
 try {
   await registry.runAppHooks("appStart", cwd);
   http = await startHttpHost({ functions, services, routePrefix: hostConfig.routePrefix, port });
   queues = await startQueueHost({ functions, env: process.env, queues: hostConfig.queues, services });
+  timers = startTimerHost({ functions, env: process.env, services });
 } catch (error) {
   await http?.close(1000);
+  await queues?.stop(1000);
   fail(describeError(error));
 }
 
 const httpHost = http;
 const queueHost = queues;
+const timerHost = timers;
 const lines = [`runner ready ${httpHost.url}`];
 const width = Math.max(0, ...functions.map((f) => f.name.length));
 for (const fn of functions) {
@@ -145,6 +151,9 @@ for (const fn of functions) {
     lines.push(
       `  ${name}  queue  ${binding?.queueName ?? fn.trigger.queueName}  (${binding ? describeConnection(binding.connection) : "?"})`,
     );
+  } else if (fn.trigger.kind === "timer") {
+    const schedule = timerHost.bindings.find((b) => b.fn === fn)?.schedule ?? fn.trigger.schedule;
+    lines.push(`  ${name}  timer  ${schedule} (UTC)`);
   } else {
     lines.push(`  ${name}  ${fn.trigger.type} (not run locally)`);
   }
@@ -165,7 +174,12 @@ async function shutdown(signal: string) {
   }
   stopping = true;
   logger.info("runner", `${signal}: stopping (finishing in-flight invocations)`);
-  const [, drained] = await Promise.all([httpHost.close(10_000), queueHost.stop(30_000)]);
+  const [, queuesDrained, timersDrained] = await Promise.all([
+    httpHost.close(10_000),
+    queueHost.stop(30_000),
+    timerHost.stop(30_000),
+  ]);
+  const drained = queuesDrained && timersDrained;
   try {
     await Promise.race([
       registry.runAppHooks("appTerminate", cwd),
@@ -174,7 +188,10 @@ async function shutdown(signal: string) {
   } catch (error) {
     logger.error("runner", `appTerminate hook failed: ${describeError(error)}`);
   }
-  logger.info("runner", drained ? "stopped" : "stopped (some queue invocations did not finish in time)");
+  logger.info(
+    "runner",
+    drained ? "stopped" : "stopped (some queue or timer invocations did not finish in time)",
+  );
   process.exit(0);
 }
 process.on("SIGINT", () => void shutdown("SIGINT"));

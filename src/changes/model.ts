@@ -120,6 +120,12 @@ export interface StatusDocument {
    */
   claimedBy?: string;
   claimedAt?: string;
+  /** The worker process (instance registry id) holding the claim: recovery asks whether it still beats. */
+  claimedByInstance?: string;
+  /** When the job of a `queued` change becomes visible (a scheduled retry); the change is overdue after it. */
+  retryAt?: string;
+  /** How often crash recovery re-drove this change; bounded, so a change that kills workers ends failed. */
+  recoveries?: number;
   /** The mass-removal window this removal was counted in (its retries count there too). */
   removalWindow?: string;
   /** Who released a held removal; the mass-removal threshold no longer applies to it. */

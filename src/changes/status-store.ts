@@ -1,10 +1,14 @@
-import { RestError, type TableClient } from "@azure/data-tables";
+import { odata, RestError, type TableClient } from "@azure/data-tables";
+import { redactDeep } from "../observability/redact.ts";
 import type { StatusDocument } from "./model.ts";
+import { isTerminal } from "./status.ts";
 
 /**
  * Status documents in Table Storage. One row per request (PartitionKey = request id), the document as
  * JSON plus a few plain columns an auditor can filter on in Storage Explorer or a Kusto export.
  * A second kind of row remembers, per (iTwin, email), the newest `occurredAt` applied, for ordering.
+ * A third, one per change not yet terminal in the partition `pending-changes`, is what crash recovery
+ * reads instead of scanning the whole table (docs/reliability.md).
  */
 
 const STATUS_ROW = "status";
@@ -33,6 +37,20 @@ interface AppliedEntity {
 }
 
 const LEASE_PREFIX = "lease|";
+const PENDING_PARTITION = "pending-changes";
+
+interface PendingEntity {
+  partitionKey: string;
+  rowKey: string;
+  acceptedAt: string;
+}
+
+/** A change that is not terminal yet, as the pending index lists it. */
+export interface PendingChange {
+  id: string;
+  /** When the index row was last written (the table's own Timestamp), in epoch ms. */
+  since: number;
+}
 
 interface LeaseEntity {
   partitionKey: string;
@@ -75,20 +93,30 @@ export class ConcurrentUpdateError extends Error {
 export class StatusStore {
   constructor(private readonly table: TableClient) {}
 
-  /** Inserts a new document; when the id exists already, returns the stored one instead. */
+  /**
+   * Inserts a new document and lists it as pending; when the id exists already, returns the stored one
+   * instead. The two writes go side by side: a pending row without a document is dropped by recovery,
+   * and a failure of either throws, so the caller's retry writes both again.
+   */
   async create(
     doc: StatusDocument,
     fingerprint: string,
   ): Promise<{ created: true; etag: string } | { created: false; existing: StoredStatus }> {
-    try {
-      const response = await this.table.createEntity(toEntity(doc, fingerprint));
-      return { created: true, etag: response.etag ?? "" };
-    } catch (error) {
-      if (!isStatus(error, 409)) throw error;
-      const existing = await this.get(doc.id);
-      if (existing === undefined) throw error;
-      return { created: false, existing };
-    }
+    const pending: PendingEntity = {
+      partitionKey: PENDING_PARTITION,
+      rowKey: doc.id,
+      acceptedAt: doc.createdAt,
+    };
+    const [created, listed] = await Promise.allSettled([
+      this.table.createEntity(toEntity(doc, fingerprint)),
+      this.table.upsertEntity(pending, "Replace"),
+    ]);
+    if (created.status === "rejected" && !isStatus(created.reason, 409)) throw created.reason;
+    if (listed.status === "rejected") throw listed.reason;
+    if (created.status === "fulfilled") return { created: true, etag: created.value.etag ?? "" };
+    const existing = await this.get(doc.id);
+    if (existing === undefined) throw created.reason;
+    return { created: false, existing };
   }
 
   async get(id: string): Promise<StoredStatus | undefined> {
@@ -105,14 +133,45 @@ export class StatusStore {
     }
   }
 
-  /** Replaces the document only if nobody changed it since `etag` was read. */
+  /**
+   * Replaces the document only if nobody changed it since `etag` was read. A terminal document leaves
+   * the pending index; if that delete fails, recovery finds the document terminal and drops the row.
+   */
   async replace(doc: StatusDocument, fingerprint: string, etag: string): Promise<string> {
+    let newEtag: string;
     try {
       const response = await this.table.updateEntity(toEntity(doc, fingerprint), "Replace", { etag });
-      return response.etag ?? "";
+      newEtag = response.etag ?? "";
     } catch (error) {
       if (isStatus(error, 412)) throw new ConcurrentUpdateError(doc.id);
       throw error;
+    }
+    if (isTerminal(doc.status)) await this.forgetPending(doc.id).catch(() => undefined);
+    return newEtag;
+  }
+
+  /** Changes listed as pending whose index row was last written before `before` (at most `max`). */
+  async listPending(before: Date, max: number): Promise<PendingChange[]> {
+    const found: PendingChange[] = [];
+    const rows = this.table.listEntities<PendingEntity>({
+      queryOptions: {
+        filter: odata`PartitionKey eq ${PENDING_PARTITION} and Timestamp lt ${before}`,
+        select: ["RowKey", "Timestamp"],
+      },
+    });
+    for await (const row of rows) {
+      found.push({ id: row.rowKey ?? "", since: Date.parse(String(row.timestamp)) });
+      if (found.length >= max) break;
+    }
+    return found;
+  }
+
+  /** Drops a change from the pending index (it is terminal, or was never accepted). */
+  async forgetPending(id: string): Promise<void> {
+    try {
+      await this.table.deleteEntity(PENDING_PARTITION, id);
+    } catch (error) {
+      if (!isStatus(error, 404)) throw error;
     }
   }
 
@@ -162,6 +221,8 @@ export class StatusStore {
    * from one iTwin (so two cannot each see the other owner and together leave none), and calls for one
    * person on one iTwin (so an older decision's call cannot land after a newer one's). Returns the
    * lease's generation — how many times a holder reported a change through it — or undefined if busy.
+   * Taking over a lease that was never released (its holder died, or this holder's earlier delivery
+   * did) counts as a change: the dead holder may have changed the iTwin without saying so.
    */
   async acquireLease(
     itwinId: string,
@@ -174,7 +235,8 @@ export class StatusStore {
     let generation = 0;
     const taken = await this.swapRow<LeaseEntity>(itwinId, rowKey, (current) => {
       if (current !== undefined && current.holder !== holder && current.expiresAt > now) return undefined;
-      generation = current?.generation ?? 0;
+      const abandoned = current !== undefined && current.holder !== "";
+      generation = (current?.generation ?? 0) + (abandoned ? 1 : 0);
       return { partitionKey: itwinId, rowKey, holder, expiresAt: now + ttlMs, generation };
     });
     return taken ? generation : undefined;
@@ -230,7 +292,8 @@ function toEntity(doc: StatusDocument, fingerprint: string): StatusEntity {
   return {
     partitionKey: doc.id,
     rowKey: STATUS_ROW,
-    document: JSON.stringify(doc),
+    // Errors and notes quote other systems, and a sender may paste anything into `reason`.
+    document: JSON.stringify(redactDeep(doc)),
     fingerprint,
     status: doc.status,
     itwinId: doc.itwinId,

@@ -2,10 +2,12 @@ import type { ChangeError, Outcome, Status, StatusDocument } from "./model.ts";
 
 /**
  * The status life cycle (design §5). `processing → queued` is a retry scheduled for later;
- * `processing → processing` is a redelivery after a crash mid-way (at-least-once delivery).
+ * `processing → processing` is a redelivery after a crash mid-way (at-least-once delivery);
+ * `processing → queued` is also crash recovery taking back a dead worker's claim (docs/reliability.md).
  */
 const NEXT: Record<Status, readonly Status[]> = {
-  queued: ["processing", "failed"],
+  // queued → queued: crash recovery sent the change a new job.
+  queued: ["processing", "queued", "failed"],
   processing: ["processing", "queued", "succeeded", "failed", "rejected", "held"],
   held: ["queued", "rejected"],
   succeeded: [],
@@ -42,6 +44,9 @@ export interface TransitionPatch {
   apiCorrelationId?: string;
   claimedBy?: string;
   claimedAt?: string;
+  claimedByInstance?: string;
+  retryAt?: string;
+  recoveries?: number;
   approvedBy?: string;
   removalWindow?: string;
   attempts?: number;

@@ -45,6 +45,7 @@ export async function ownerChangeWorker(message: unknown, context: InvocationCon
       jobsQueue: storage.jobsQueue,
       policy,
       locks,
+      instanceId: registry.instanceId,
       now: () => new Date(),
       maxAttempts: settings.RETRY_MAX_ATTEMPTS,
       log: log.info,

@@ -83,26 +83,34 @@ export class InstanceRegistry {
     await this.table.deleteEntity(PARTITION, this.instanceId).catch(() => undefined);
   }
 
-  /** One heartbeat: our row, then a count of the fresh ones. Stale rows are left to expire from the count. */
+  /** One heartbeat: our row, then a count of the fresh ones. Long-dead rows are deleted on the way. */
   async beat(): Promise<void> {
     const now = this.options.clock.now();
     this.lastBeatAt = now;
     const row: HeartbeatEntity = { partitionKey: PARTITION, rowKey: this.instanceId, lastSeen: now };
     await this.table.upsertEntity(row, "Replace");
     const liveIds: string[] = [];
-    const rows = this.table.listEntities<HeartbeatEntity>({
-      queryOptions: { filter: `PartitionKey eq '${PARTITION}'` },
-    });
-    for await (const entity of rows) {
-      if (typeof entity.lastSeen === "number" && now - entity.lastSeen <= this.staleMs)
-        liveIds.push(entity.rowKey ?? "");
-      else if (typeof entity.lastSeen === "number" && now - entity.lastSeen > 20 * this.staleMs) {
-        await this.table.deleteEntity(PARTITION, entity.rowKey ?? "").catch(ignoreNotFound);
+    for (const [id, lastSeen] of await this.heartbeats()) {
+      if (now - lastSeen <= this.staleMs) liveIds.push(id);
+      else if (now - lastSeen > 20 * this.staleMs) {
+        await this.table.deleteEntity(PARTITION, id).catch(ignoreNotFound);
       }
     }
     liveIds.sort();
     this.live = Math.max(1, liveIds.length);
     this.rank = Math.max(0, liveIds.indexOf(this.instanceId));
+  }
+
+  /** Every registered worker process and its last heartbeat (epoch ms), this one's included. */
+  async heartbeats(): Promise<Map<string, number>> {
+    const seen = new Map<string, number>();
+    const rows = this.table.listEntities<HeartbeatEntity>({
+      queryOptions: { filter: `PartitionKey eq '${PARTITION}'` },
+    });
+    for await (const entity of rows) {
+      if (typeof entity.lastSeen === "number") seen.set(entity.rowKey ?? "", entity.lastSeen);
+    }
+    return seen;
   }
 }
 

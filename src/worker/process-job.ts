@@ -24,6 +24,8 @@ export interface WorkerDeps {
   policy: Policy;
   /** Process-wide: orders API calls for one person and iTwin, and removals from one iTwin. */
   locks: KeyedLock;
+  /** This process's id in the instance registry: crash recovery re-drives the claims of dead ones. */
+  instanceId: string;
   now: () => Date;
   random?: () => number;
   maxAttempts: number;
@@ -84,7 +86,13 @@ export async function processJob(job: Job, delivery: Delivery, deps: WorkerDeps)
   const claimed = await save(
     stored,
     "processing",
-    { attempts, claimedBy: delivery.messageId, claimedAt: now.toISOString(), note: `attempt ${attempts}` },
+    {
+      attempts,
+      claimedBy: delivery.messageId,
+      claimedAt: now.toISOString(),
+      claimedByInstance: deps.instanceId,
+      note: `attempt ${attempts}`,
+    },
     deps,
   );
 
@@ -323,7 +331,7 @@ async function reschedule(
   const queued = await save(
     claimed,
     "queued",
-    { note: `retry scheduled for ${at}: ${error.cause.code}` },
+    { retryAt: at, note: `retry scheduled for ${at}: ${error.cause.code}` },
     deps,
   );
   try {

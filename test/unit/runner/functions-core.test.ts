@@ -32,7 +32,13 @@ describe("the @azure/functions-core provider", () => {
       extraOutputs: [output.storageQueue({ queueName: "audit", connection: "AzureWebJobsStorage" })],
       handler: queueHandler,
     });
-    app.timer("nightly", { schedule: "0 0 2 * * *", handler: async () => {} });
+    app.timer("nightly", { schedule: "0 0 2 * * *", runOnStartup: true, handler: async () => {} });
+    app.cosmosDB("changes", {
+      connection: "Cosmos",
+      databaseName: "db",
+      containerName: "c",
+      handler: async () => {},
+    });
 
     const byName = Object.fromEntries(registry.functions.map((f) => [f.name, f]));
     expect(byName.ownerChangesPost?.trigger).toMatchObject({
@@ -58,7 +64,12 @@ describe("the @azure/functions-core provider", () => {
     expect(byName.worker?.options.extraOutputs).toEqual([
       expect.objectContaining({ type: "queue", queueName: "audit", direction: "out" }),
     ]);
-    expect(byName.nightly?.trigger).toMatchObject({ kind: "unsupported", type: "timerTrigger" });
+    expect(byName.nightly?.trigger).toMatchObject({
+      kind: "timer",
+      schedule: "0 0 2 * * *",
+      runOnStartup: true,
+    });
+    expect(byName.changes?.trigger).toMatchObject({ kind: "unsupported", type: "cosmosDBTrigger" });
     expect(registry.programmingModel).toMatchObject({ name: "@azure/functions" });
   });
 

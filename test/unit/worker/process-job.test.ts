@@ -56,7 +56,8 @@ class MemoryStore {
     const key = `${itwinId}|${name}`;
     const current = this.leases.get(key);
     if (current !== undefined && current.holder !== holder && current.expiresAt > now) return undefined;
-    const generation = current?.generation ?? 0;
+    const abandoned = current !== undefined && current.holder !== "";
+    const generation = (current?.generation ?? 0) + (abandoned ? 1 : 0);
     this.leases.set(key, { holder, expiresAt: now + ttlMs, generation });
     return generation;
   }
@@ -127,6 +128,7 @@ function setup(options: { owners?: Member[]; policy?: Partial<Policy> } = {}) {
       ...options.policy,
     },
     locks: new KeyedLock(),
+    instanceId: "worker-1",
     now: () => new Date(clock.now()),
     random: () => 0,
     maxAttempts: 3,

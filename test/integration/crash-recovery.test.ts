@@ -1,0 +1,145 @@
+import { TableClient } from "@azure/data-tables";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningSimulator, startSimulator } from "../../dev/simulator/server.ts";
+import type { StatusDocument } from "../../src/changes/model.ts";
+import { StatusStore } from "../../src/changes/status-store.ts";
+import { appEnv } from "../support/app-env.ts";
+import { type AzuriteInstance, startAzurite } from "../support/azurite.ts";
+import { waitFor } from "../support/queues.ts";
+import { type RunningRunner, startRunner } from "../support/runner.ts";
+
+/**
+ * Crash recovery across real processes: a runner is SIGKILLed while its worker is inside an owners API
+ * call, and a second runner's recovery timer (app.timer, served by the runner) re-drives the change long
+ * before the dead runner's queue message would become visible again (10 minutes). Recovery runs every
+ * second here and declares a worker dead after 3 s of silence; production defaults are 30 s and 60 s.
+ */
+
+const SERVICE = "itwin-owner-automation-dev@apps.imsoidc.bentley.com";
+const RECOVERY_ENV = { RECOVERY_SCHEDULE: "* * * * * *", RECOVERY_AFTER_SECONDS: "3" };
+
+let azurite: AzuriteInstance;
+let simulator: RunningSimulator;
+const runners: RunningRunner[] = [];
+
+beforeAll(async () => {
+  azurite = await startAzurite();
+  simulator = await startSimulator({ port: 0 });
+});
+afterAll(async () => {
+  await Promise.all(runners.map((runner) => runner.stop("SIGKILL")));
+  await simulator?.close();
+  await azurite?.close();
+});
+
+async function runner(): Promise<RunningRunner> {
+  const started = await startRunner({
+    entry: "src/index.ts",
+    hostJson: "test/integration/host.json",
+    env: { ...appEnv(azurite, simulator), ...RECOVERY_ENV },
+  });
+  runners.push(started);
+  return started;
+}
+
+async function statusOf(url: string, id: string): Promise<StatusDocument | undefined> {
+  const response = await fetch(`${url}/api/owner-changes/${id}`);
+  return response.status === 200 ? ((await response.json()) as StatusDocument) : undefined;
+}
+
+function itwinWithOwner(): string {
+  return simulator.state.addItwin({ owners: [{ email: SERVICE }, { email: "keeper@corp.example" }] }).id;
+}
+
+describe("crash recovery", () => {
+  it("re-drives a change whose worker was killed mid-call, once, within the bound", async () => {
+    const itwinId = itwinWithOwner();
+    // The first POST to this iTwin hangs, so the worker is inside the call when it is killed.
+    simulator.state.setFaults({ rules: [{ method: "POST", pathIncludes: itwinId, stallMs: 20_000 }] });
+    const first = await runner();
+    const accepted = await fetch(`${first.url}/api/owner-changes`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ itwinId, email: "dora@corp.example", action: "add" }),
+    });
+    expect(accepted.status).toBe(202);
+    const { id } = (await accepted.json()) as { id: string };
+    await waitFor(
+      async () =>
+        (await statusOf(first.url, id))?.status === "processing" && simulator.state.stats().inFlight > 0,
+      "the worker to be inside the owners API call",
+      20_000,
+    );
+
+    await first.stop("SIGKILL");
+    const killedAt = Date.now();
+    simulator.state.clearFaults();
+    const second = await runner();
+    const done = await waitFor(
+      async () => {
+        const doc = await statusOf(second.url, id);
+        return doc?.status === "succeeded" ? doc : undefined;
+      },
+      `request ${id} to succeed after the kill`,
+      60_000,
+      250,
+    );
+
+    const waitedSeconds = (Date.now() - killedAt) / 1000;
+    expect(waitedSeconds).toBeLessThan(60);
+    expect(["added", "already-owner"]).toContain(done.outcome);
+    expect(done.recoveries).toBe(1);
+    expect(
+      done.history.some((entry) =>
+        /^recovered: its worker .+ (is gone|has been silent)/.test(entry.note ?? ""),
+      ),
+    ).toBe(true);
+    expect(simulator.state.owners(itwinId).filter((m) => m.email === "dora@corp.example")).toHaveLength(1);
+  });
+
+  it("sends the job of a change accepted just before a crash between its record and its job", async () => {
+    const itwinId = itwinWithOwner();
+    const live = runners.at(-1) as RunningRunner;
+    // Exactly what a crash between accept's two writes leaves: a queued record and no job.
+    const store = new StatusStore(
+      TableClient.fromConnectionString(azurite.connectionString, "OwnerChanges", {
+        allowInsecureConnection: true,
+      }),
+    );
+    const now = new Date().toISOString();
+    const id = `r-orphan-${Date.now()}`;
+    const created = await store.create(
+      {
+        id,
+        status: "queued",
+        itwinId,
+        email: "erin@corp.example",
+        action: "add",
+        dryRun: false,
+        via: "http",
+        correlationId: "crash-test",
+        attempts: 0,
+        createdAt: now,
+        updatedAt: now,
+        history: [{ at: now, status: "queued", note: "received via http" }],
+      },
+      "fingerprint",
+    );
+    expect(created.created).toBe(true);
+
+    const done = await waitFor(
+      async () => {
+        const doc = await statusOf(live.url, id);
+        return doc?.status === "succeeded" ? doc : undefined;
+      },
+      `orphaned request ${id} to be re-driven`,
+      60_000,
+      250,
+    );
+    expect(done.outcome).toBe("added");
+    expect(done.history.map((entry) => entry.note ?? "")).toContainEqual(
+      expect.stringMatching(/^recovered: due \d+ s ago and no job for it is waiting in the queue/),
+    );
+    expect(simulator.state.owners(itwinId).map((m) => m.email)).toContain("erin@corp.example");
+  });
+});

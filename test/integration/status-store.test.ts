@@ -1,0 +1,93 @@
+import { TableClient } from "@azure/data-tables";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { StatusDocument } from "../../src/changes/model.ts";
+import { transition } from "../../src/changes/status.ts";
+import { StatusStore } from "../../src/changes/status-store.ts";
+import { type AzuriteInstance, startAzurite } from "../support/azurite.ts";
+
+/** The status store's coordination rows in a real (azurite) table. */
+let azurite: AzuriteInstance;
+let store: StatusStore;
+
+beforeAll(async () => {
+  azurite = await startAzurite();
+  const table = TableClient.fromConnectionString(azurite.connectionString, "StatusStore", {
+    allowInsecureConnection: true,
+  });
+  await table.createTable();
+  store = new StatusStore(table);
+});
+afterAll(async () => {
+  await azurite?.close();
+});
+
+function newDoc(id: string): StatusDocument {
+  const at = new Date().toISOString();
+  return {
+    id,
+    status: "queued",
+    itwinId: "5e3b1a7e-8c1d-4f3a-9b2e-000000000001",
+    email: "alice@corp.example",
+    action: "add",
+    dryRun: false,
+    via: "http",
+    correlationId: "c",
+    attempts: 0,
+    createdAt: at,
+    updatedAt: at,
+    history: [],
+  };
+}
+
+const pendingIds = async () =>
+  (await store.listPending(new Date(Date.now() + 60_000), 1000)).map((change) => change.id);
+
+describe("the pending index crash recovery reads", () => {
+  it("lists a change from its accept until it is terminal, and not before its rows are old enough", async () => {
+    const created = await store.create(newDoc("r-pending-1"), "f");
+    if (!created.created) throw new Error("expected a new document");
+    expect(await pendingIds()).toContain("r-pending-1");
+    expect((await store.listPending(new Date(Date.now() - 60_000), 1000)).map((c) => c.id)).not.toContain(
+      "r-pending-1",
+    );
+
+    const stored = await store.get("r-pending-1");
+    if (stored === undefined) throw new Error("missing");
+    const claimed = transition(stored.doc, "processing", new Date());
+    const etag = await store.replace(claimed, "f", stored.etag);
+    expect(await pendingIds()).toContain("r-pending-1");
+    await store.replace(transition(claimed, "succeeded", new Date(), { outcome: "added" }), "f", etag);
+    expect(await pendingIds()).not.toContain("r-pending-1");
+  });
+
+  it("lists a repeated accept again, so a change whose first accept half-failed is still covered", async () => {
+    await store.create(newDoc("r-pending-2"), "f");
+    await store.forgetPending("r-pending-2");
+    const again = await store.create(newDoc("r-pending-2"), "f");
+    expect(again.created).toBe(false);
+    expect(await pendingIds()).toContain("r-pending-2");
+  });
+});
+
+describe("leases", () => {
+  const ITWIN = "5e3b1a7e-8c1d-4f3a-9b2e-00000000000a";
+
+  it("keeps the generation when a released lease is taken, bumps it when a holder reported a change", async () => {
+    expect(await store.acquireLease(ITWIN, "removal", "r-a", 1000, 120_000)).toBe(0);
+    expect(await store.acquireLease(ITWIN, "removal", "r-b", 2000, 120_000)).toBeUndefined();
+    await store.releaseLease(ITWIN, "removal", "r-a", false);
+    expect(await store.acquireLease(ITWIN, "removal", "r-b", 2000, 120_000)).toBe(0);
+    await store.releaseLease(ITWIN, "removal", "r-b", true);
+    expect(await store.acquireLease(ITWIN, "removal", "r-c", 3000, 120_000)).toBe(1);
+    await store.releaseLease(ITWIN, "removal", "r-c", false);
+  });
+
+  it("bumps the generation when a lease its holder never released is taken over: the holder may have changed things", async () => {
+    const other = `${ITWIN.slice(0, -1)}b`;
+    expect(await store.acquireLease(other, "removal", "r-dead", 1000, 120_000)).toBe(0);
+    // Expired: another change takes it over.
+    expect(await store.acquireLease(other, "removal", "r-next", 121_001, 120_000)).toBe(1);
+    // Re-driven after a crash: the same holder takes its own unreleased lease back, also a takeover.
+    expect(await store.acquireLease(other, "removal", "r-next", 130_000, 120_000)).toBe(2);
+  });
+});
