@@ -8,6 +8,7 @@ import { createOwnersClient, type OwnersClient, serviceClientEmail } from "./itw
 import { PacingGate } from "./itwin/pacing.ts";
 import { createTokenProvider } from "./itwin/token-provider.ts";
 import { metrics } from "./observability/metrics.ts";
+import { rememberSecret, rememberToken, secretSettings } from "./observability/redact.ts";
 import { createStorageClients, ensureStorage, type StorageClients } from "./storage/clients.ts";
 import { InstanceRegistry } from "./storage/instance-registry.ts";
 import { KeyedLock } from "./worker/keyed-lock.ts";
@@ -41,6 +42,8 @@ export function services(): Services {
 }
 
 export function buildServices(config: Settings): Services {
+  // Log lines and status documents are scrubbed of these wherever they turn up (redact.ts).
+  for (const secret of secretSettings(config)) rememberSecret(secret);
   const storage = createStorageClients(config);
   const registry = new InstanceRegistry(storage.statusTable, { clock: systemClock });
   const tokens = createTokenProvider({
@@ -53,7 +56,11 @@ export function buildServices(config: Settings): Services {
   });
   const owners = createOwnersClient({
     baseUrl: config.ITWIN_API_BASE_URL,
-    getToken: () => tokens.getToken(),
+    getToken: async () => {
+      const token = await tokens.getToken();
+      rememberToken(token);
+      return token;
+    },
     invalidateToken: (token) => tokens.invalidate(token),
     timeoutMs: config.ITWIN_HTTP_TIMEOUT_MS,
     clock: systemClock,

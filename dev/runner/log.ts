@@ -1,10 +1,13 @@
 import { format } from "node:util";
+import { redact, secretSettings } from "../../src/observability/redact.ts";
 import type { LogLevelName } from "./host-config.ts";
 import { logLevelFor } from "./host-config.ts";
 
 /**
  * The runner's log lines: `HH:MM:SS.mmm LEVEL [scope] message`, where scope is the function name
- * (or `runner` / `http` / `queue`). Levels follow host.json `logging.logLevel`.
+ * (or `runner` / `http` / `queue`). Levels follow host.json `logging.logLevel`. Every line is
+ * redacted: the app's secret settings (read from the environment on each line, since local settings
+ * arrive after the logger) and credential shapes such as `code=…` or `Bearer …` never reach the console.
  */
 
 const RANK: Record<LogLevelName, number> = {
@@ -59,6 +62,7 @@ export class Logger {
     private readonly levels: Record<string, LogLevelName> = {},
     private readonly writer: LogWriter = consoleWriter,
     private readonly now: () => Date = () => new Date(),
+    private readonly env: Readonly<Record<string, string | undefined>> = process.env,
   ) {}
 
   enabled(level: string, functionName?: string): boolean {
@@ -76,7 +80,7 @@ export class Logger {
     if (!this.enabled(lvl, options.functionName)) return;
     const time = this.now().toISOString().slice(11, 23);
     const inv = options.invocationId ? ` (${options.invocationId.slice(0, 8)})` : "";
-    const text = message.replace(/\n/g, `\n${" ".repeat(time.length + 7)}`);
+    const text = redact(message, secretSettings(this.env)).replace(/\n/g, `\n${" ".repeat(time.length + 7)}`);
     const line = `${time} ${LABEL[lvl]} [${scope}]${inv} ${text}`;
     if (RANK[lvl] >= RANK.warning) this.writer.err(line);
     else this.writer.out(line);

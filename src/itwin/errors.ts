@@ -1,4 +1,10 @@
-/** A failure the owners API (or a gateway in front of it) answered with. */
+import { redact } from "../observability/redact.ts";
+
+/**
+ * A failure the owners API, IMS or a gateway in front of them answered with. Its message is redacted
+ * here because it may quote what the other side echoed (a header, the token form), and it travels
+ * further than our logger: into status documents and, when thrown, the host's own exception log.
+ */
 export class OwnersApiError extends Error {
   constructor(
     readonly httpStatus: number | undefined,
@@ -8,7 +14,7 @@ export class OwnersApiError extends Error {
     /** Worth trying again later: 408, 429, 5xx, network errors, timeouts. */
     readonly transient: boolean,
   ) {
-    super(message);
+    super(redact(message));
     this.name = "OwnersApiError";
   }
 }
