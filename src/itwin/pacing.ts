@@ -15,7 +15,7 @@ import type { RateLimitState } from "./retry-timing.ts";
  *  - predicts the next window from the last reset and the window length, so it can start sending the
  *    moment a window opens instead of waiting for a response to tell it.
  */
-/** Reset instants closer than this are the same window. */
+/** Reset instants at most this far apart are the same window. */
 const SAME_WINDOW_TOLERANCE_MS = 20;
 
 /** The processes sharing the client's budget, and this one's place among them (0-based). */
