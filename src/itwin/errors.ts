@@ -58,15 +58,17 @@ export function describeErrorBody(httpStatus: number, bodyText: string): { code:
     if (typeof code === "string" && code !== "") {
       // Bounded: these land in status documents, whose properties Table Storage caps at 64 KiB.
       const text = typeof message === "string" && message !== "" ? message : code;
-      return { code: code.slice(0, MAX_CODE), message: text.slice(0, MAX_MESSAGE) };
+      return { code: redact(code).slice(0, MAX_CODE), message: redact(text).slice(0, MAX_MESSAGE) };
     }
   } catch {
     // not JSON: fall through to the text
   }
-  const text = bodyText
-    .replace(/<[^>]*>/g, " ")
-    .replace(/\s+/g, " ")
-    .trim()
-    .slice(0, MAX_MESSAGE);
+  // Redacted before it is cut short: a cut secret would no longer be recognised.
+  const text = redact(
+    bodyText
+      .replace(/<[^>]*>/g, " ")
+      .replace(/\s+/g, " ")
+      .trim(),
+  ).slice(0, MAX_MESSAGE);
   return { code: `Http${httpStatus}`, message: text === "" ? `HTTP ${httpStatus}` : text };
 }

@@ -1,4 +1,4 @@
-import { type RunningSimulator, startSimulator } from "../../dev/simulator/server.ts";
+import { type RunningSimulator, type SimulatorOptions, startSimulator } from "../../dev/simulator/server.ts";
 import { type AzuriteInstance, startAzurite } from "./azurite.ts";
 import { type RunningRunner, startRunner } from "./runner.ts";
 
@@ -22,13 +22,18 @@ export interface AppStack {
 
 /**
  * The whole app across real process boundaries: azurite and the runner as child processes, the
- * simulator in-process on a free port. `env` adds or overrides settings; `hostJson` swaps host.json.
+ * simulator in-process on a free port. `env` adds or overrides settings; `hostJson` swaps host.json;
+ * `simulator` configures the simulator (e.g. its clients, to match another ITWIN_CLIENT_SECRET).
  */
 export async function startAppStack(
-  options: { env?: Record<string, string>; hostJson?: string } = {},
+  options: {
+    env?: Record<string, string>;
+    hostJson?: string;
+    simulator?: Omit<SimulatorOptions, "port">;
+  } = {},
 ): Promise<AppStack> {
   const azurite = await startAzurite();
-  const simulator = await startSimulator({ port: 0 });
+  const simulator = await startSimulator({ ...options.simulator, port: 0 });
   try {
     const runner = await startRunner({
       entry: "src/index.ts",

@@ -1,7 +1,7 @@
 import type { InvocationContext } from "@azure/functions";
 import { describe, expect, it } from "vitest";
 import { Logger } from "../../../dev/runner/log.ts";
-import { OwnersApiError } from "../../../src/itwin/errors.ts";
+import { describeErrorBody, OwnersApiError } from "../../../src/itwin/errors.ts";
 import { invocationLogger } from "../../../src/observability/log.ts";
 import {
   REDACTED,
@@ -176,6 +176,16 @@ describe("where the app and the runner write", () => {
       expect.stringContaining(`IMS echoed ${REDACTED} and`),
       expect.stringContaining(`?code=${REDACTED} 202`),
     ]);
+  });
+
+  it("an error page cut to its 500 characters keeps no start of a secret that straddled the cut", () => {
+    const token = "straddling-token-0123456789abcdefghij";
+    rememberToken(token);
+    const page = `<html><body>${"x".repeat(480)} ${token}</body></html>`;
+    const { message } = describeErrorBody(502, page);
+    expect(message).not.toContain("straddling");
+    const json = JSON.stringify({ error: { code: "Echo", message: `${"y".repeat(490)} ${token}` } });
+    expect(describeErrorBody(400, json).message).not.toContain("straddling");
   });
 
   it("an owners-API or IMS error never carries an echoed credential in its message", () => {
