@@ -38,22 +38,17 @@ function clampWait(ms: number): number | undefined {
 /**
  * Parses a date the iTwin API or a gateway may send: the seed's ISO form with seven fraction digits
  * (`2022-08-29T19:24:15.3864257Z`, which `Date.parse` reads to the millisecond) or an HTTP-date.
+ * Anything else is NaN, as with `Date.parse`, which `clampWait` then refuses.
  */
-function parseDate(value: string): number | undefined {
-  if (ISO_TIMESTAMP.test(value) || /GMT$|UTC$/i.test(value)) {
-    const ms = Date.parse(value);
-    return Number.isNaN(ms) ? undefined : ms;
-  }
-  return undefined;
+function parseDate(value: string): number {
+  return ISO_TIMESTAMP.test(value) || /GMT$|UTC$/i.test(value) ? Date.parse(value) : Number.NaN;
 }
 
 /** `Retry-After`: delta seconds or an HTTP-date → ms to wait from `now`. */
 export function parseRetryAfter(value: string | null, now: number): number | undefined {
   const text = value?.trim();
   if (!text) return undefined;
-  if (DECIMAL.test(text)) return clampWait(Number(text) * 1000);
-  const at = parseDate(text);
-  return at === undefined ? undefined : clampWait(at - now);
+  return clampWait(DECIMAL.test(text) ? Number(text) * 1000 : parseDate(text) - now);
 }
 
 /**
@@ -63,17 +58,15 @@ export function parseRetryAfter(value: string | null, now: number): number | und
 export function parseResetInstant(value: string | null, now: number): number | undefined {
   const text = value?.trim();
   if (!text) return undefined;
-  if (DECIMAL.test(text)) {
-    const n = Number(text);
-    let at: number;
-    if (n >= EPOCH_MS_THRESHOLD) at = n;
-    else if (n >= EPOCH_SECONDS_THRESHOLD) at = n * 1000;
-    else at = now + n * 1000;
-    return clampWait(at - now) === undefined ? undefined : Math.max(at, now);
-  }
-  const at = parseDate(text);
-  if (at === undefined || clampWait(at - now) === undefined) return undefined;
-  return Math.max(at, now);
+  const at = DECIMAL.test(text) ? decimalInstant(Number(text), now) : parseDate(text);
+  return clampWait(at - now) === undefined ? undefined : Math.max(at, now);
+}
+
+/** A bare number's instant, told apart by its magnitude: epoch ms, epoch seconds, else delta seconds. */
+function decimalInstant(n: number, now: number): number {
+  if (n >= EPOCH_MS_THRESHOLD) return n;
+  if (n >= EPOCH_SECONDS_THRESHOLD) return n * 1000;
+  return now + n * 1000;
 }
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
