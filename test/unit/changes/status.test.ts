@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { StatusDocument } from "../../../src/changes/model.ts";
+import { STATUSES, type Status, type StatusDocument } from "../../../src/changes/model.ts";
 import {
   canTransition,
   InvalidTransitionError,
@@ -56,5 +56,39 @@ describe("status transitions", () => {
     let current = transition(doc, "processing", new Date());
     for (let i = 0; i < MAX_HISTORY + 10; i++) current = transition(current, "processing", new Date());
     expect(current.history).toHaveLength(MAX_HISTORY);
+  });
+
+  it("allows exactly the moves of the life cycle", () => {
+    // Every move the README's status model and crash recovery make, nothing else (in STATUSES order).
+    const allowed: Record<Status, Status[]> = {
+      queued: ["queued", "processing", "failed"],
+      processing: ["queued", "processing", "succeeded", "failed", "rejected", "held"],
+      held: ["queued", "rejected"],
+      succeeded: [],
+      failed: [],
+      rejected: [],
+    };
+    for (const from of STATUSES) {
+      expect(STATUSES.filter((to) => canTransition(from, to))).toEqual(allowed[from]);
+      expect(isTerminal(from)).toBe(allowed[from].length === 0);
+    }
+  });
+
+  it("names both ends of a refused move", () => {
+    const succeeded = { ...doc, status: "succeeded" as const };
+    expect(() => transition(succeeded, "queued", new Date())).toThrow(
+      expect.objectContaining({
+        name: "InvalidTransitionError",
+        message: "status cannot go from succeeded to queued",
+        from: "succeeded",
+        to: "queued",
+      }),
+    );
+  });
+
+  it("adds a note to the history entry only when one is given", () => {
+    const at = new Date("2026-11-23T00:00:01Z");
+    const plain = transition(doc, "processing", at);
+    expect(plain.history.at(-1)).toStrictEqual({ at: "2026-11-23T00:00:01.000Z", status: "processing" });
   });
 });
