@@ -14,6 +14,7 @@ export default defineConfig({
       "test/unit/itwin/pacing.test.ts",
       "test/unit/itwin/retry-timing.test.ts",
       "test/unit/changes/policy.test.ts",
+      "test/unit/changes/service-client-policy.test.ts",
       "test/unit/changes/status.test.ts",
       "test/unit/changes/intake.test.ts",
       "test/unit/changes/accept.test.ts",

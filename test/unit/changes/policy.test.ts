@@ -25,11 +25,12 @@ describe("checkPolicy", () => {
       allowed: true,
     });
   });
-  it("restricts added owners to the allowed domains, but lets anyone be removed", () => {
+  it("restricts added owners to the allowed domains, saying why, but lets anyone be removed", () => {
     const policy = { ...open, allowedEmailDomains: ["corp.example"] };
-    expect(checkPolicy({ itwinId: ITWIN, email: "a@evil.example", action: "add" }, policy)).toMatchObject({
+    expect(checkPolicy({ itwinId: ITWIN, email: "a@evil.example", action: "add" }, policy)).toEqual({
       allowed: false,
       code: "EmailDomainNotAllowed",
+      message: "evil.example is not among the allowed email domains",
     });
     expect(checkPolicy({ itwinId: ITWIN, email: "a@corp.example", action: "add" }, policy)).toEqual({
       allowed: true,
@@ -38,17 +39,25 @@ describe("checkPolicy", () => {
       allowed: true,
     });
   });
-  it("restricts iTwins and protects owners from removal", () => {
+  it("restricts iTwins and protects owners from removal, saying why in the verdict", () => {
     expect(
       checkPolicy(
         { itwinId: ITWIN, email: "a@corp.example", action: "add" },
         { ...open, allowedItwinIds: ["other"] },
       ),
-    ).toMatchObject({ code: "ItwinNotAllowed" });
+    ).toEqual({
+      allowed: false,
+      code: "ItwinNotAllowed",
+      message: `iTwin ${ITWIN} is not among the allowed iTwins`,
+    });
     const protectedPolicy = { ...open, protectedOwners: ["boss@corp.example"] };
     expect(
       checkPolicy({ itwinId: ITWIN, email: "boss@corp.example", action: "remove" }, protectedPolicy),
-    ).toMatchObject({ code: "ProtectedOwner" });
+    ).toEqual({
+      allowed: false,
+      code: "ProtectedOwner",
+      message: "boss@corp.example is a protected owner and is never removed",
+    });
     expect(
       checkPolicy({ itwinId: ITWIN, email: "boss@corp.example", action: "add" }, protectedPolicy),
     ).toEqual({ allowed: true });
