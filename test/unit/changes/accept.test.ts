@@ -1,0 +1,162 @@
+import type { QueueClient } from "@azure/storage-queue";
+import { describe, expect, it } from "vitest";
+import { type AcceptInput, acceptChange } from "../../../src/changes/accept.ts";
+import type { Job, OwnerChange, StatusDocument } from "../../../src/changes/model.ts";
+import type { StatusStore, StoredStatus } from "../../../src/changes/status-store.ts";
+
+/**
+ * The accept path both intakes share, with the status table and the jobs queue replaced by in-memory
+ * stand-ins: what a new request records and enqueues, and what a repeat of it does.
+ */
+
+const ITWIN = "5e3b1a7e-8c1d-4f3a-9b2e-000000000001";
+const NOW = new Date("2026-11-23T12:00:00.000Z");
+
+function setup() {
+  const rows = new Map<string, StoredStatus>();
+  const sent: { job: Job; options: unknown }[] = [];
+  const store = {
+    async create(doc: StatusDocument, fingerprint: string) {
+      const existing = rows.get(doc.id);
+      if (existing !== undefined) return { created: false as const, existing };
+      rows.set(doc.id, { doc, fingerprint, etag: "e1" });
+      return { created: true as const, etag: "e1" };
+    },
+  };
+  const jobsQueue = {
+    sendMessage: async (text: string, options?: unknown) => {
+      sent.push({ job: JSON.parse(text) as Job, options });
+      return {};
+    },
+  };
+  const deps = {
+    store: store as unknown as StatusStore,
+    jobsQueue: jobsQueue as unknown as QueueClient,
+    now: () => NOW,
+  };
+  const accept = (change: Partial<OwnerChange>, input: Partial<Omit<AcceptInput, "change">> = {}) =>
+    acceptChange(
+      {
+        change: { itwinId: ITWIN, email: "alice@corp.example", action: "add", dryRun: false, ...change },
+        via: "http",
+        correlationId: "c-1",
+        ...input,
+      },
+      deps,
+    );
+  /** Moves the stored request on, as a worker or crash recovery would have. */
+  const moveTo = (id: string, status: StatusDocument["status"], attempts: number) => {
+    const row = rows.get(id);
+    if (row !== undefined) rows.set(id, { ...row, doc: { ...row.doc, status, attempts } });
+  };
+  return { accept, sent, rows, moveTo };
+}
+
+describe("acceptChange", () => {
+  it("records a new request as queued, with only the fields it was given, and sends its job at once", async () => {
+    const { accept, sent, rows } = setup();
+    const result = await accept({}, { via: "queue", correlationId: "c-7" });
+
+    expect(result.kind).toBe("accepted");
+    const at = NOW.toISOString();
+    expect(result.doc).toStrictEqual({
+      id: result.doc.id,
+      status: "queued",
+      itwinId: ITWIN,
+      email: "alice@corp.example",
+      action: "add",
+      dryRun: false,
+      via: "queue",
+      correlationId: "c-7",
+      attempts: 0,
+      createdAt: at,
+      updatedAt: at,
+      history: [{ at, status: "queued", note: "received via queue" }],
+    });
+    expect(result.doc.id).toMatch(/^r-/);
+    expect(rows.get(result.doc.id)?.doc).toStrictEqual(result.doc);
+    expect(sent).toStrictEqual([
+      {
+        job: {
+          v: 1,
+          requestId: result.doc.id,
+          itwinId: ITWIN,
+          email: "alice@corp.example",
+          action: "add",
+          dryRun: false,
+          attempt: 1,
+          correlationId: "c-7",
+        },
+        options: {},
+      },
+    ]);
+  });
+
+  it("keeps the sender's id, source, reason, requester and decision time, and passes the time to the job", async () => {
+    const { accept, sent } = setup();
+    const given = {
+      source: "workday",
+      reason: "promoted",
+      requestedBy: "hr-bot@corp.example",
+      occurredAt: "2026-11-20T09:15:00.000Z",
+    };
+    const { doc } = await accept({ ...given, id: "HR-4711", action: "remove", dryRun: true });
+    expect(doc).toMatchObject({ ...given, senderId: "HR-4711", action: "remove", dryRun: true });
+    // The request's own id derives from the sender's, so a repeat finds it.
+    expect(doc.id).toMatch(/^k-/);
+    expect(sent[0]?.job).toMatchObject({ occurredAt: given.occurredAt, action: "remove", dryRun: true });
+  });
+
+  it("gives every request without a key its own id", async () => {
+    const { accept, sent } = setup();
+    const first = await accept({});
+    const second = await accept({});
+    expect([first.kind, second.kind]).toEqual(["accepted", "accepted"]);
+    expect(first.doc.id).not.toBe(second.doc.id);
+    expect(sent).toHaveLength(2);
+  });
+
+  it("makes a repeat with the same key and payload the same request, whether the key is a header or the body's id", async () => {
+    const { accept, sent } = setup();
+    const byHeader = await accept({ id: "HR-1" }, { idempotencyKey: "key-1" });
+    // The header wins over the body's id: a new body id does not make it a new request.
+    const repeat = await accept({ id: "HR-2", reason: "reworded" }, { idempotencyKey: "key-1" });
+    expect(repeat).toStrictEqual({ kind: "duplicate", doc: byHeader.doc });
+
+    const byBody = await accept({ id: "HR-3" });
+    expect(await accept({ id: "HR-3" })).toStrictEqual({ kind: "duplicate", doc: byBody.doc });
+    // Keys are scoped by source: another system's "HR-3" is another request.
+    expect((await accept({ id: "HR-3", source: "servicenow" })).kind).toBe("accepted");
+    expect(sent.map((s) => s.job.requestId)).toHaveLength(5);
+  });
+
+  it("sends the job of a repeated request again only while no worker has taken it and it is still queued", async () => {
+    const { accept, sent, moveTo } = setup();
+    const { doc } = await accept({}, { idempotencyKey: "key-1" });
+    await accept({}, { idempotencyKey: "key-1" });
+    // A crash between the insert and the send would have lost the first job: the repeat makes up for it.
+    expect(sent.map((s) => s.job.requestId)).toEqual([doc.id, doc.id]);
+
+    // Taken by a worker; then back in the queue for a scheduled retry, whose job exists already; and a
+    // change that never ran but ended failed: none of them gets another job from a repeat.
+    for (const [status, attempts] of [
+      ["processing", 1],
+      ["queued", 1],
+      ["failed", 0],
+    ] as const) {
+      moveTo(doc.id, status, attempts);
+      const repeat = await accept({}, { idempotencyKey: "key-1" });
+      expect(repeat.kind).toBe("duplicate");
+      expect(repeat.doc).toMatchObject({ status, attempts });
+    }
+    expect(sent).toHaveLength(2);
+  });
+
+  it("refuses a key reused for another change, sending nothing", async () => {
+    const { accept, sent } = setup();
+    const { doc } = await accept({}, { idempotencyKey: "key-1" });
+    const reused = await accept({ email: "bob@corp.example" }, { idempotencyKey: "key-1" });
+    expect(reused).toStrictEqual({ kind: "key-reused", doc });
+    expect(sent).toHaveLength(1);
+  });
+});
