@@ -1,6 +1,6 @@
 import { Buffer } from "node:buffer";
 import { describe, expect, it } from "vitest";
-import { parseHttpSubmission, parseQueueRequest } from "../../../src/changes/intake.ts";
+import { messageText, parseHttpSubmission, parseQueueRequest } from "../../../src/changes/intake.ts";
 
 const ITWIN = "5E3B1A7E-8C1D-4F3A-9B2E-000000000001";
 const valid = { itwinId: ITWIN, email: "  Alice@Corp.Example ", action: "ADD" };
@@ -95,6 +95,79 @@ describe("parseHttpSubmission", () => {
   });
 });
 
+describe("parseHttpSubmission's answers", () => {
+  const refusal = (contentType: string | null, body: string) => {
+    const result = parseHttpSubmission(contentType, body);
+    return result.ok ? undefined : result.problem;
+  };
+
+  it("takes application/json and any application/*+json, in any case and with parameters", () => {
+    for (const type of [
+      " Application/JSON ; charset=utf-8",
+      "application/merge-patch+json",
+      "application/vnd.api+json",
+    ]) {
+      expect(parseHttpSubmission(type, JSON.stringify(valid)).ok).toBe(true);
+    }
+  });
+
+  it("refuses other media types, saying which one came and what to send", () => {
+    for (const type of [
+      "text/json",
+      "application/json-seq",
+      "application/+json",
+      "xapplication/vnd+json",
+      "application/vnd+jsonx",
+    ]) {
+      expect(refusal(type, JSON.stringify(valid))).toMatchObject({
+        status: 415,
+        detail: `Content-Type is ${type}; send application/json`,
+      });
+    }
+    expect(refusal(null, "{}")).toMatchObject({
+      status: 415,
+      detail: "Content-Type is missing; send application/json",
+    });
+  });
+
+  it("says why a body is not JSON", () => {
+    expect(refusal("application/json", "{ nope")).toMatchObject({
+      status: 400,
+      title: "The body is not valid JSON",
+      detail: "The body could not be parsed as JSON",
+      errors: [{ path: "(body)" }],
+    });
+  });
+
+  it("lists each bad field once in the detail", () => {
+    expect(
+      refusal("application/json", JSON.stringify({ itwinId: "nope", email: "x", action: "promote" })),
+    ).toMatchObject({
+      status: 400,
+      detail: "Invalid field(s): itwinId, email, action",
+    });
+  });
+
+  it("answers 400, without failing, for JSON that is not an object", () => {
+    for (const body of ["null", "[]", '"text"', "42", "true"]) {
+      expect(refusal("application/json", body)).toMatchObject({ status: 400, errors: [{ path: "(body)" }] });
+    }
+  });
+
+  it("takes a batch of exactly 100 and refuses 101 saying how many came", () => {
+    const batch = (n: number) => JSON.stringify({ changes: Array.from({ length: n }, () => valid) });
+    const full = parseHttpSubmission("application/json", batch(100));
+    expect(full.ok && full.changes.length).toBe(100);
+    expect(refusal("application/json", batch(101))).toStrictEqual({
+      type: "urn:itwin-owner-automation:problem:too-large",
+      title: "The request is too large",
+      status: 413,
+      detail: "A batch holds at most 100 changes; this one has 101",
+      errors: [{ path: "changes", message: "must hold at most 100 changes" }],
+    });
+  });
+});
+
 describe("parseQueueRequest", () => {
   it("takes an already parsed object and ignores unknown fields", () => {
     const result = parseQueueRequest({ ...valid, schemaVersion: 3 });
@@ -120,5 +193,43 @@ describe("parseQueueRequest", () => {
     const schema = parseQueueRequest({ itwinId: ITWIN, action: "add" });
     expect(schema).toMatchObject({ ok: false, errors: [{ path: "email", message: "is required" }] });
     expect(schema.ok ? "" : schema.reason).toContain("email");
+  });
+
+  it("reads base64 as the SDK sends it, trailing newline included, but never reads JSON as base64", () => {
+    const base64 = Buffer.from(JSON.stringify(valid)).toString("base64");
+    expect(parseQueueRequest(`${base64}\n`).ok).toBe(true);
+    // Plain JSON text whatever its length, even when its characters could also be base64 ("1234" is both).
+    for (const pad of ["", " ", "  ", "   "])
+      expect(parseQueueRequest(JSON.stringify(valid) + pad).ok).toBe(true);
+    expect(parseQueueRequest("1234")).toMatchObject({
+      ok: false,
+      reason: "The message fails the owner-change schema: (body)",
+    });
+  });
+
+  it("does not guess at base64 that is unpadded or has text around it", () => {
+    const neither = { ok: false, reason: "The message is neither JSON nor base64-encoded JSON" };
+    // valid's JSON is 1 byte past a multiple of 3, so its base64 ends in padding.
+    const base64 = Buffer.from(JSON.stringify(valid)).toString("base64");
+    expect(base64).toMatch(/==$/);
+    expect(parseQueueRequest(base64.replace(/=+$/, ""))).toStrictEqual(neither);
+    expect(parseQueueRequest(`####${base64}`)).toStrictEqual(neither);
+    expect(parseQueueRequest(`${base64}####`)).toStrictEqual(neither);
+  });
+
+  it("names every failing field in the reason", () => {
+    expect(parseQueueRequest({ itwinId: "nope", action: "add" })).toMatchObject({
+      ok: false,
+      reason: "The message fails the owner-change schema: itwinId, email",
+    });
+  });
+});
+
+describe("messageText", () => {
+  it("keeps a message as it arrived, for the poison queue", () => {
+    expect(messageText("not json")).toBe("not json");
+    expect(messageText(Buffer.from("bytes ü"))).toBe("bytes ü");
+    expect(messageText({ a: 1 })).toBe('{"a":1}');
+    expect(messageText(undefined)).toBe("undefined");
   });
 });
