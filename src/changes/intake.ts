@@ -23,20 +23,21 @@ export type HttpSubmission =
   | { ok: true; batch: boolean; changes: OwnerChange[] }
   | { ok: false; problem: Problem };
 
-export function parseHttpSubmission(contentType: string | null, body: string): HttpSubmission {
-  if (!isJsonMediaType(contentType)) {
-    return {
-      ok: false,
-      problem: problem(
-        "unsupportedMediaType",
-        `Content-Type is ${contentType ?? "missing"}; send application/json`,
-      ),
-    };
-  }
-  if (Buffer.byteLength(body) > MAX_HTTP_BODY_BYTES) {
+/**
+ * `body` is the request's bytes as read (the HTTP shell stops reading past the limit), or text a
+ * caller already decoded. Bytes must be UTF-8 (RFC 8259 §8.1): invalid sequences are refused, not
+ * replaced, because a replaced byte would silently change an id or an address.
+ */
+export function parseHttpSubmission(contentType: string | null, body: string | Uint8Array): HttpSubmission {
+  const mediaProblem = jsonMediaTypeProblem(contentType);
+  if (mediaProblem !== undefined) return { ok: false, problem: mediaProblem };
+  const size = typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
+  if (size > MAX_HTTP_BODY_BYTES) {
     return { ok: false, problem: problem("tooLarge", `The body exceeds ${MAX_HTTP_BODY_BYTES} bytes`) };
   }
-  const json = parseJsonBody(body);
+  const text = typeof body === "string" ? { ok: true as const, text: body } : decodeUtf8(body);
+  if (!text.ok) return text;
+  const json = parseJsonBody(text.text);
   if (!json.ok) return json;
   const { value } = json;
   if (isObject(value) && "changes" in value) {
@@ -121,9 +122,61 @@ export function messageText(message: unknown): string {
   return JSON.stringify(message) ?? String(message);
 }
 
-function isJsonMediaType(contentType: string | null): boolean {
-  const type = contentType?.split(";")[0]?.trim().toLowerCase();
-  return type === "application/json" || (type !== undefined && /^application\/[\w.+-]+\+json$/.test(type));
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+function decodeUtf8(bytes: Uint8Array): { ok: true; text: string } | { ok: false; problem: Problem } {
+  try {
+    return { ok: true, text: UTF8.decode(bytes) };
+  } catch {
+    return {
+      ok: false,
+      problem: problem("malformedJson", "The body is not valid UTF-8", {
+        errors: [{ path: "(body)", message: "must be UTF-8 encoded JSON" }],
+      }),
+    };
+  }
+}
+
+/**
+ * `application/json` or any `application/*+json`, in UTF-8: a `charset` parameter other than UTF-8
+ * is refused rather than decoded as UTF-8 and misread.
+ */
+function jsonMediaTypeProblem(contentType: string | null): Problem | undefined {
+  const [essence, ...parameters] = (contentType ?? "").split(";");
+  const type = essence?.trim().toLowerCase() ?? "";
+  if (type !== "application/json" && !/^application\/[\w.+-]+\+json$/.test(type)) {
+    return problem(
+      "unsupportedMediaType",
+      `Content-Type is ${contentType ?? "missing"}; send application/json`,
+    );
+  }
+  for (const parameter of parameters) {
+    const [name, value = ""] = parameter.split("=", 2).map((part) => part.trim().toLowerCase());
+    const charset = value.replace(/^"(.*)"$/, "$1");
+    if (name === "charset" && charset !== "utf-8" && charset !== "utf8") {
+      return problem("unsupportedMediaType", `The charset is ${charset || "empty"}; send UTF-8`);
+    }
+  }
+  return undefined;
+}
+
+/** Idempotency keys are bounded like the body's `id`; a blank one would make every blank sender one request. */
+const MAX_IDEMPOTENCY_KEY = 200;
+
+/** The `Idempotency-Key` header: absent, or 1–200 characters after trimming. */
+export function parseIdempotencyKey(
+  value: string | null,
+): { ok: true; key: string | undefined } | { ok: false; problem: Problem } {
+  if (value === null) return { ok: true, key: undefined };
+  const key = value.trim();
+  if (key !== "" && key.length <= MAX_IDEMPOTENCY_KEY) return { ok: true, key };
+  const message = key === "" ? "must not be blank" : `must be at most ${MAX_IDEMPOTENCY_KEY} characters`;
+  return {
+    ok: false,
+    problem: problem("validation", `Invalid header: Idempotency-Key ${message}`, {
+      errors: [{ path: "Idempotency-Key", message }],
+    }),
+  };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -1,8 +1,10 @@
+import { Buffer } from "node:buffer";
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 import pMap from "p-map";
 import { type AcceptResult, acceptChange } from "../changes/accept.ts";
-import { MAX_HTTP_BODY_BYTES, parseHttpSubmission } from "../changes/intake.ts";
-import { problem, problemResponse } from "../http/problem.ts";
+import { MAX_HTTP_BODY_BYTES, parseHttpSubmission, parseIdempotencyKey } from "../changes/intake.ts";
+import { type Problem, problem, problemResponse } from "../http/problem.ts";
+import { declaredContentLength, readBodyWithin } from "../http/read-body.ts";
 import { invocationLogger } from "../observability/log.ts";
 import { services } from "../services.ts";
 
@@ -21,35 +23,48 @@ export async function submitOwnerChanges(
 ): Promise<HttpResponseInit> {
   const correlationId = callerCorrelationId(request.headers.get("x-correlation-id")) ?? context.invocationId;
   const log = invocationLogger(context, { correlationId });
-  const declaredLength = Number(request.headers.get("content-length") ?? "0");
-  if (declaredLength > MAX_HTTP_BODY_BYTES) {
-    return problemResponse(problem("tooLarge", `The body exceeds ${MAX_HTTP_BODY_BYTES} bytes`));
+  const refuse = (refused: Problem) => {
+    log.warn("rejected owner-change submission", { status: refused.status, errors: refused.errors });
+    return problemResponse(refused, { "x-correlation-id": correlationId });
+  };
+  const tooLarge = problem("tooLarge", `The body exceeds ${MAX_HTTP_BODY_BYTES} bytes`);
+  // A declared size over the limit is refused before a byte is read; the count while reading is what
+  // holds either way, since Content-Length may be missing (chunked) or lie.
+  if ((declaredContentLength(request.headers.get("content-length")) ?? 0) > MAX_HTTP_BODY_BYTES) {
+    return refuse(tooLarge);
   }
-  const body = await request.text();
+  const read = await readBodyWithin(request.body, MAX_HTTP_BODY_BYTES);
+  if (!read.ok) {
+    return refuse(
+      read.reason === "too-large"
+        ? tooLarge
+        : problem("malformedJson", "The body could not be read", {
+            errors: [{ path: "(body)", message: read.message }],
+          }),
+    );
+  }
   const { verifySignature } = services();
   let webhookId: string | undefined;
   if (verifySignature !== undefined) {
-    const check = verifySignature(body, request.headers);
+    const check = verifySignature(Buffer.from(read.bytes), request.headers);
     if (!check.ok) {
       log.warn("rejected unsigned or badly signed webhook", { reason: check.reason });
       return problemResponse(problem("badSignature", check.reason), { "x-correlation-id": correlationId });
     }
     webhookId = check.webhookId;
   }
-  const submission = parseHttpSubmission(request.headers.get("content-type"), body);
-  if (!submission.ok) {
-    log.warn("rejected owner-change submission", {
-      status: submission.problem.status,
-      errors: submission.problem.errors,
-    });
-    return problemResponse(submission.problem, { "x-correlation-id": correlationId });
-  }
+  // A signed delivery is keyed by its webhook-id; the header is only read (and checked) when it counts.
+  const headerKey =
+    webhookId === undefined ? parseIdempotencyKey(request.headers.get("idempotency-key")) : undefined;
+  if (headerKey?.ok === false) return refuse(headerKey.problem);
+  const submission = parseHttpSubmission(request.headers.get("content-type"), read.bytes);
+  if (!submission.ok) return refuse(submission.problem);
 
   const { store, storage } = services();
   const deps = { store, jobsQueue: storage.jobsQueue, now: () => new Date() };
   // A signed webhook's id names the delivery (and is vouched for, unlike the header), so a redelivery
   // is the same request. In a batch, an item without its own `id` is keyed by its place in it.
-  const requestKey = webhookId ?? request.headers.get("idempotency-key") ?? undefined;
+  const requestKey = webhookId ?? headerKey?.key;
   const keyFor = (index: number): string | undefined =>
     requestKey === undefined ? undefined : submission.batch ? `${requestKey}#${index}` : requestKey;
   let results: AcceptResult[];

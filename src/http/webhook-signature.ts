@@ -1,3 +1,4 @@
+import type { Buffer } from "node:buffer";
 import standardWebhooks from "standardwebhooks";
 
 const { Webhook } = standardWebhooks;
@@ -13,7 +14,8 @@ export interface SignatureHeaders {
   get(name: string): string | null;
 }
 
-export type SignatureVerifier = (body: string, headers: SignatureHeaders) => SignatureCheck;
+/** The body as received: bytes are verified as they are, not after a decode that could alter them. */
+export type SignatureVerifier = (body: string | Buffer, headers: SignatureHeaders) => SignatureCheck;
 
 export function createSignatureVerifier(secrets: readonly string[]): SignatureVerifier {
   const verifiers = secrets.map((secret) => new Webhook(secret));
