@@ -12,6 +12,7 @@ import { rememberSecret, rememberToken, secretSettings } from "./observability/r
 import { createStorageClients, ensureStorage, type StorageClients } from "./storage/clients.ts";
 import { InstanceRegistry } from "./storage/instance-registry.ts";
 import { KeyedLock } from "./worker/keyed-lock.ts";
+import { WorkInProgress } from "./worker/work-in-progress.ts";
 
 /**
  * The composition root: one set of clients per process, built on first use from the settings.
@@ -25,6 +26,8 @@ export interface Services {
   directory: OwnerDirectory;
   /** Live worker processes sharing the API budget. */
   registry: InstanceRegistry;
+  /** The changes this process's worker is applying now; published with its heartbeats. */
+  working: WorkInProgress;
   policy: Policy;
   /** Checks Standard Webhooks signatures; undefined when WEBHOOK_SECRETS is not set. */
   verifySignature: SignatureVerifier | undefined;
@@ -45,7 +48,11 @@ export function buildServices(config: Settings): Services {
   // Log lines and status documents are scrubbed of these wherever they turn up (redact.ts).
   for (const secret of secretSettings(config)) rememberSecret(secret);
   const storage = createStorageClients(config);
-  const registry = new InstanceRegistry(storage.statusTable, { clock: systemClock });
+  const working = new WorkInProgress();
+  const registry = new InstanceRegistry(storage.statusTable, {
+    clock: systemClock,
+    working: () => working.ids(),
+  });
   const tokens = createTokenProvider({
     authority: config.ITWIN_AUTHORITY,
     clientId: config.ITWIN_CLIENT_ID,
@@ -78,6 +85,7 @@ export function buildServices(config: Settings): Services {
     owners,
     directory: new OwnerDirectory(owners, { ttlMs: config.OWNER_LIST_CACHE_TTL_MS, clock: systemClock }),
     registry,
+    working,
     policy: {
       allowedEmailDomains: config.POLICY_ALLOWED_EMAIL_DOMAINS,
       allowedItwinIds: config.POLICY_ALLOWED_ITWIN_IDS,

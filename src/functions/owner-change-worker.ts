@@ -9,7 +9,7 @@ import { poisonTrigger } from "./poison.ts";
 /** The worker on the internal `owner-change-jobs` queue (design §4). */
 export async function ownerChangeWorker(message: unknown, context: InvocationContext): Promise<void> {
   const meta = context.triggerMetadata ?? {};
-  const { storage, store, owners, directory, policy, locks, settings, registry } = services();
+  const { storage, store, owners, directory, policy, locks, settings, registry, working } = services();
   await services().ready();
   // Only processes that call the API take a share of its budget, so only the worker registers.
   await registry.start();
@@ -31,25 +31,27 @@ export async function ownerChangeWorker(message: unknown, context: InvocationCon
     correlationId: job.correlationId,
     attempt: job.attempt,
   });
-  const result = await processJob(
-    job,
-    {
-      messageId: typeof meta.id === "string" ? meta.id : context.invocationId,
-      dequeueCount: Number(meta.dequeueCount ?? 1),
-      maxDequeueCount: settings.QUEUE_MAX_DEQUEUE_COUNT,
-    },
-    {
-      store,
-      owners,
-      directory,
-      jobsQueue: storage.jobsQueue,
-      policy,
-      locks,
-      instanceId: registry.instanceId,
-      now: () => new Date(),
-      maxAttempts: settings.RETRY_MAX_ATTEMPTS,
-      log: log.info,
-    },
+  const result = await working.track(job.requestId, () =>
+    processJob(
+      job,
+      {
+        messageId: typeof meta.id === "string" ? meta.id : context.invocationId,
+        dequeueCount: Number(meta.dequeueCount ?? 1),
+        maxDequeueCount: settings.QUEUE_MAX_DEQUEUE_COUNT,
+      },
+      {
+        store,
+        owners,
+        directory,
+        jobsQueue: storage.jobsQueue,
+        policy,
+        locks,
+        instanceId: registry.instanceId,
+        now: () => new Date(),
+        maxAttempts: settings.RETRY_MAX_ATTEMPTS,
+        log: log.info,
+      },
+    ),
   );
   log.info(`job ${result.kind}`, { ...result });
 }

@@ -17,12 +17,23 @@ export interface InstanceRegistryOptions {
   /** A row older than this is a process that stopped without saying so. */
   staleMs?: number;
   instanceId?: string;
+  /** What this process is working on, published with each heartbeat (request ids). */
+  working?: () => readonly string[];
 }
 
 interface HeartbeatEntity {
   partitionKey: string;
   rowKey: string;
   lastSeen: number;
+  /** JSON array of request ids; bounded by the host's per-instance concurrency (batchSize + threshold). */
+  working?: string;
+}
+
+/** A worker process as its last heartbeat describes it. */
+export interface Heartbeat {
+  lastSeen: number;
+  /** The request ids it was working on then; undefined for a process that does not say. */
+  working: ReadonlySet<string> | undefined;
 }
 
 export class InstanceRegistry {
@@ -88,9 +99,10 @@ export class InstanceRegistry {
     const now = this.options.clock.now();
     this.lastBeatAt = now;
     const row: HeartbeatEntity = { partitionKey: PARTITION, rowKey: this.instanceId, lastSeen: now };
+    if (this.options.working !== undefined) row.working = JSON.stringify(this.options.working());
     await this.table.upsertEntity(row, "Replace");
     const liveIds: string[] = [];
-    for (const [id, lastSeen] of await this.heartbeats()) {
+    for (const [id, { lastSeen }] of await this.heartbeats()) {
       if (now - lastSeen <= this.staleMs) liveIds.push(id);
       else if (now - lastSeen > 20 * this.staleMs) {
         await this.table.deleteEntity(PARTITION, id).catch(ignoreNotFound);
@@ -101,16 +113,27 @@ export class InstanceRegistry {
     this.rank = Math.max(0, liveIds.indexOf(this.instanceId));
   }
 
-  /** Every registered worker process and its last heartbeat (epoch ms), this one's included. */
-  async heartbeats(): Promise<Map<string, number>> {
-    const seen = new Map<string, number>();
+  /** Every registered worker process and its last heartbeat, this one's included. */
+  async heartbeats(): Promise<Map<string, Heartbeat>> {
+    const seen = new Map<string, Heartbeat>();
     const rows = this.table.listEntities<HeartbeatEntity>({
       queryOptions: { filter: `PartitionKey eq '${PARTITION}'` },
     });
     for await (const entity of rows) {
-      if (typeof entity.lastSeen === "number") seen.set(entity.rowKey ?? "", entity.lastSeen);
+      if (typeof entity.lastSeen !== "number") continue;
+      const working = typeof entity.working === "string" ? parseIds(entity.working) : undefined;
+      seen.set(entity.rowKey ?? "", { lastSeen: entity.lastSeen, working });
     }
     return seen;
+  }
+}
+
+function parseIds(text: string): ReadonlySet<string> | undefined {
+  try {
+    const ids: unknown = JSON.parse(text);
+    return Array.isArray(ids) ? new Set(ids.filter((id): id is string => typeof id === "string")) : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -4,6 +4,7 @@ import { jobFor } from "../changes/accept.ts";
 import { transition } from "../changes/status.ts";
 import { ConcurrentUpdateError, type StatusStore } from "../changes/status-store.ts";
 import type { Log } from "../observability/log.ts";
+import type { Heartbeat } from "../storage/instance-registry.ts";
 import { sendJob } from "../storage/messages.ts";
 import { CLAIM_EXPIRY_MS } from "./process-job.ts";
 import { planRecovery, type RecoveryDecision, type RecoveryFacts } from "./recovery-plan.ts";
@@ -18,8 +19,8 @@ import { planRecovery, type RecoveryDecision, type RecoveryFacts } from "./recov
 export interface RecoveryDeps {
   store: StatusStore;
   jobsQueue: QueueClient;
-  /** Worker instance id → last heartbeat (epoch ms). */
-  heartbeats: () => Promise<ReadonlyMap<string, number>>;
+  /** Worker instance id → its last heartbeat. */
+  heartbeats: () => Promise<ReadonlyMap<string, Heartbeat>>;
   now: () => Date;
   afterMs: number;
   log: Log;

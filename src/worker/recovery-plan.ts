@@ -1,5 +1,6 @@
 import type { StatusDocument } from "../changes/model.ts";
 import { isTerminal } from "../changes/status.ts";
+import type { Heartbeat } from "../storage/instance-registry.ts";
 
 /**
  * What crash recovery does with one pending change (docs/reliability.md). Pure: the timer's shell
@@ -18,8 +19,8 @@ export interface RecoveryFacts {
   afterMs: number;
   /** A claim older than this belongs to an invocation the host has timed out (functionTimeout). */
   claimExpiryMs: number;
-  /** Worker instance id → its last heartbeat (epoch ms). */
-  heartbeats: ReadonlyMap<string, number>;
+  /** Worker instance id → its last heartbeat: when, and which changes it was working on. */
+  heartbeats: ReadonlyMap<string, Heartbeat>;
   /** When the oldest job still visible in the jobs queue was inserted; undefined if none is. */
   oldestWaitingJobAt: number | undefined;
   /** Re-drives allowed per change; a change that keeps killing its workers ends failed instead. */
@@ -64,10 +65,16 @@ function abandonedClaim(doc: StatusDocument, facts: RecoveryFacts): string | und
   if (claimAge < facts.afterMs) return undefined;
   const instance = doc.claimedByInstance;
   if (instance !== undefined) {
-    const lastSeen = facts.heartbeats.get(instance);
-    if (lastSeen === undefined) return `its worker ${instance} is gone`;
-    if (facts.now - lastSeen >= facts.afterMs) {
-      return `its worker ${instance} has been silent for ${Math.round((facts.now - lastSeen) / 1000)} s`;
+    const heartbeat = facts.heartbeats.get(instance);
+    if (heartbeat === undefined) return `its worker ${instance} is gone`;
+    const silence = facts.now - heartbeat.lastSeen;
+    if (silence >= facts.afterMs)
+      return `its worker ${instance} has been silent for ${Math.round(silence / 1000)} s`;
+    // The heartbeat is younger than the claim (silence < afterMs ≤ claim age), so an invocation still
+    // at work would be listed. Not listed: it ended without a status update, and the release of its
+    // message failed too, or the message would have come back within visibilityTimeout.
+    if (heartbeat.working !== undefined && !heartbeat.working.has(doc.id)) {
+      return `its worker ${instance} is alive but no longer working on it`;
     }
   }
   if (claimAge >= facts.claimExpiryMs) {

@@ -2,6 +2,7 @@ import { TableClient } from "@azure/data-tables";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningSimulator, startSimulator } from "../../dev/simulator/server.ts";
 import type { StatusDocument } from "../../src/changes/model.ts";
+import { transition } from "../../src/changes/status.ts";
 import { StatusStore } from "../../src/changes/status-store.ts";
 import { appEnv } from "../support/app-env.ts";
 import { type AzuriteInstance, startAzurite } from "../support/azurite.ts";
@@ -47,6 +48,43 @@ async function statusOf(url: string, id: string): Promise<StatusDocument | undef
   return response.status === 200 ? ((await response.json()) as StatusDocument) : undefined;
 }
 
+function statusTable(): StatusStore {
+  const table = TableClient.fromConnectionString(azurite.connectionString, "OwnerChanges", {
+    allowInsecureConnection: true,
+  });
+  return new StatusStore(table);
+}
+
+function queuedDoc(id: string, itwinId: string, email: string): StatusDocument {
+  const now = new Date().toISOString();
+  return {
+    id,
+    status: "queued",
+    itwinId,
+    email,
+    action: "add",
+    dryRun: false,
+    via: "http",
+    correlationId: "crash-test",
+    attempts: 0,
+    createdAt: now,
+    updatedAt: now,
+    history: [{ at: now, status: "queued", note: "received via http" }],
+  };
+}
+
+async function settledAs(url: string, id: string, what: string): Promise<StatusDocument> {
+  return waitFor(
+    async () => {
+      const doc = await statusOf(url, id);
+      return doc?.status === "succeeded" ? doc : undefined;
+    },
+    what,
+    60_000,
+    250,
+  );
+}
+
 function itwinWithOwner(): string {
   return simulator.state.addItwin({ owners: [{ email: SERVICE }, { email: "keeper@corp.example" }] }).id;
 }
@@ -75,15 +113,7 @@ describe("crash recovery", () => {
     const killedAt = Date.now();
     simulator.state.clearFaults();
     const second = await runner();
-    const done = await waitFor(
-      async () => {
-        const doc = await statusOf(second.url, id);
-        return doc?.status === "succeeded" ? doc : undefined;
-      },
-      `request ${id} to succeed after the kill`,
-      60_000,
-      250,
-    );
+    const done = await settledAs(second.url, id, `request ${id} to succeed after the kill`);
 
     const waitedSeconds = (Date.now() - killedAt) / 1000;
     expect(waitedSeconds).toBeLessThan(60);
@@ -101,45 +131,54 @@ describe("crash recovery", () => {
     const itwinId = itwinWithOwner();
     const live = runners.at(-1) as RunningRunner;
     // Exactly what a crash between accept's two writes leaves: a queued record and no job.
-    const store = new StatusStore(
-      TableClient.fromConnectionString(azurite.connectionString, "OwnerChanges", {
-        allowInsecureConnection: true,
-      }),
-    );
-    const now = new Date().toISOString();
     const id = `r-orphan-${Date.now()}`;
-    const created = await store.create(
-      {
-        id,
-        status: "queued",
-        itwinId,
-        email: "erin@corp.example",
-        action: "add",
-        dryRun: false,
-        via: "http",
-        correlationId: "crash-test",
-        attempts: 0,
-        createdAt: now,
-        updatedAt: now,
-        history: [{ at: now, status: "queued", note: "received via http" }],
-      },
-      "fingerprint",
-    );
+    const created = await statusTable().create(queuedDoc(id, itwinId, "erin@corp.example"), "fingerprint");
     expect(created.created).toBe(true);
 
-    const done = await waitFor(
-      async () => {
-        const doc = await statusOf(live.url, id);
-        return doc?.status === "succeeded" ? doc : undefined;
-      },
-      `orphaned request ${id} to be re-driven`,
-      60_000,
-      250,
-    );
+    const done = await settledAs(live.url, id, `orphaned request ${id} to be re-driven`);
     expect(done.outcome).toBe("added");
     expect(done.history.map((entry) => entry.note ?? "")).toContainEqual(
       expect.stringMatching(/^recovered: due \d+ s ago and no job for it is waiting in the queue/),
     );
     expect(simulator.state.owners(itwinId).map((m) => m.email)).toContain("erin@corp.example");
+  });
+
+  it("re-drives a claim its live worker no longer works on (its invocation failed and its message stayed invisible)", async () => {
+    const itwinId = itwinWithOwner();
+    const live = runners.at(-1) as RunningRunner;
+    // The state a storage outage leaves when both the invocation and the release of its message fail:
+    // `processing`, claimed by a live, heartbeating worker that is not working on it.
+    const table = TableClient.fromConnectionString(azurite.connectionString, "OwnerChanges", {
+      allowInsecureConnection: true,
+    });
+    // The newest heartbeat that publishes its work is the live runner's (the killed one's has aged).
+    const worker = await waitFor(async () => {
+      let newest: { id: string; lastSeen: number } | undefined;
+      for await (const row of table.listEntities<{ working?: string; lastSeen: number }>({
+        queryOptions: { filter: "PartitionKey eq 'worker-instances'" },
+      })) {
+        if (typeof row.working === "string" && row.lastSeen > (newest?.lastSeen ?? 0))
+          newest = { id: row.rowKey ?? "", lastSeen: row.lastSeen };
+      }
+      return newest !== undefined && Date.now() - newest.lastSeen < 2_500 ? newest.id : undefined;
+    }, "the live worker's heartbeat");
+    const store = statusTable();
+    const id = `r-idle-claim-${Date.now()}`;
+    const queued = queuedDoc(id, itwinId, "fran@corp.example");
+    const created = await store.create(queued, "fingerprint");
+    if (!created.created) throw new Error("expected a new document");
+    const claimed = transition(queued, "processing", new Date(), {
+      attempts: 1,
+      claimedBy: "message-of-a-failed-invocation",
+      claimedAt: new Date().toISOString(),
+      claimedByInstance: worker,
+    });
+    await store.replace(claimed, "fingerprint", created.etag);
+
+    const done = await settledAs(live.url, id, `idle claim ${id} to be re-driven`);
+    expect(done.outcome).toBe("added");
+    expect(done.history.map((entry) => entry.note ?? "")).toContainEqual(
+      `recovered: its worker ${worker} is alive but no longer working on it; new job sent`,
+    );
   });
 });

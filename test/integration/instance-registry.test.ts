@@ -1,6 +1,7 @@
 import { TableClient } from "@azure/data-tables";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InstanceRegistry } from "../../src/storage/instance-registry.ts";
+import { WorkInProgress } from "../../src/worker/work-in-progress.ts";
 import { type AzuriteInstance, startAzurite } from "../support/azurite.ts";
 import { FakeClock } from "../support/fake-clock.ts";
 
@@ -45,5 +46,31 @@ describe("InstanceRegistry", () => {
     await c.stop();
     await d.beat();
     expect(d.peers()).toEqual({ count: 1, rank: 0 });
+  });
+
+  it("publishes what each process is working on, for crash recovery to tell live claims from orphaned ones", async () => {
+    const clock = new FakeClock(2_100_000_000_000);
+    const work = new WorkInProgress();
+    const e = new InstanceRegistry(table, {
+      clock,
+      heartbeatMs: 1000,
+      instanceId: "e",
+      working: () => work.ids(),
+    });
+    const silent = new InstanceRegistry(table, { clock, heartbeatMs: 1000, instanceId: "f" });
+    let release = () => {};
+    const running = work.track("r-1", () => new Promise<void>((resolve) => (release = resolve)));
+    await e.beat();
+    await silent.beat();
+    let seen = await e.heartbeats();
+    expect(seen.get("e")).toEqual({ lastSeen: clock.now(), working: new Set(["r-1"]) });
+    expect(seen.get("f")).toEqual({ lastSeen: clock.now(), working: undefined });
+
+    release();
+    await running;
+    clock.advance(1000);
+    await e.beat();
+    seen = await silent.heartbeats();
+    expect(seen.get("e")).toEqual({ lastSeen: clock.now(), working: new Set() });
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { StatusDocument } from "../../../src/changes/model.ts";
+import type { Heartbeat } from "../../../src/storage/instance-registry.ts";
 import { planRecovery, type RecoveryFacts } from "../../../src/worker/recovery-plan.ts";
 
 const T0 = Date.parse("2026-11-30T12:00:00Z");
@@ -36,12 +37,16 @@ function facts(now: number, patch: Partial<RecoveryFacts> = {}): RecoveryFacts {
   };
 }
 
+/** w-1's heartbeat at `lastSeen` (ms after T0), working on `working` (undefined: it does not say). */
+const beat = (lastSeen: number, working?: string[]): ReadonlyMap<string, Heartbeat> =>
+  new Map([["w-1", { lastSeen: T0 + lastSeen, working: working && new Set(working) }]]);
+
 const processing = (patch: Partial<StatusDocument> = {}) =>
   doc({ status: "processing", attempts: 1, claimedAt: at(0), claimedByInstance: "w-1", ...patch });
 
 describe("planRecovery: a change whose worker died", () => {
   it("re-drives a claim whose worker has stopped beating for afterMs", () => {
-    const decision = planRecovery(processing(), T0, facts(AFTER, { heartbeats: new Map([["w-1", T0]]) }));
+    const decision = planRecovery(processing(), T0, facts(AFTER, { heartbeats: beat(0) }));
     expect(decision).toEqual({ kind: "redrive", reason: "its worker w-1 has been silent for 60 s" });
   });
 
@@ -53,7 +58,7 @@ describe("planRecovery: a change whose worker died", () => {
   });
 
   it("leaves a claim alone while its worker beats, however long the call takes (up to functionTimeout)", () => {
-    const alive = new Map([["w-1", T0 + 299_000]]);
+    const alive = beat(299_000, ["r-1"]);
     expect(planRecovery(processing(), T0, facts(299_000, { heartbeats: alive })).kind).toBe("wait");
   });
 
@@ -62,16 +67,26 @@ describe("planRecovery: a change whose worker died", () => {
   });
 
   it("leaves a claim alone while its worker was seen less than afterMs ago", () => {
-    const recent = new Map([["w-1", T0 + 1]]);
-    expect(planRecovery(processing(), T0, facts(AFTER, { heartbeats: recent })).kind).toBe("wait");
+    expect(planRecovery(processing(), T0, facts(AFTER, { heartbeats: beat(1, ["r-1"]) })).kind).toBe("wait");
+    expect(planRecovery(processing(), T0, facts(AFTER, { heartbeats: beat(1) })).kind).toBe("wait");
   });
 
   it("re-drives a claim older than functionTimeout even from a live worker: the host gave up on it", () => {
-    const alive = new Map([["w-1", T0 + 300_000]]);
+    const alive = beat(300_000, ["r-1"]);
     expect(planRecovery(processing(), T0, facts(300_000, { heartbeats: alive }))).toEqual({
       kind: "redrive",
       reason: "claimed 300 s ago, longer than an invocation may run",
     });
+  });
+
+  it("re-drives a claim its live worker no longer works on: the invocation ended without a status update", () => {
+    const idle = beat(AFTER - 1, ["r-other"]);
+    expect(planRecovery(processing(), T0, facts(AFTER, { heartbeats: idle }))).toEqual({
+      kind: "redrive",
+      reason: "its worker w-1 is alive but no longer working on it",
+    });
+    // Before afterMs the host's own redelivery (visibilityTimeout) should have taken it back.
+    expect(planRecovery(processing(), T0, facts(AFTER - 1, { heartbeats: idle })).kind).toBe("wait");
   });
 
   it("judges a claim recorded without an instance by its age alone", () => {
