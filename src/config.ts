@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { normaliseDomain, normaliseEmail } from "./changes/email.ts";
 
 /**
  * Every setting the app reads, parsed once at start-up. A wrong or missing value stops the process
@@ -27,6 +28,19 @@ const commaList = z
   .string()
   .optional()
   .transform((value) => splitList(value).map((item) => item.toLowerCase()));
+/**
+ * Mail domains and addresses in the one spelling the intake gives them (src/changes/email.ts), so that
+ * `bücher.example` here matches `bob@xn--bcher-kva.example`; an entry that could never match stops start-up.
+ */
+const spelledList = (spell: (item: string) => string | undefined, what: string) =>
+  commaList.transform((items, ctx) =>
+    items.map((item) => {
+      const spelled = spell(item);
+      if (spelled === undefined)
+        ctx.issues.push({ code: "custom", message: `${item} is not ${what}`, input: item });
+      return spelled ?? item;
+    }),
+  );
 const flag = z
   .enum(["true", "false", "1", "0", ""])
   .optional()
@@ -96,9 +110,12 @@ export const settingsSchema = z.object({
       z.array(z.string().regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, "each secret must look like whsec_<base64>")),
     ),
 
-  POLICY_ALLOWED_EMAIL_DOMAINS: commaList,
+  POLICY_ALLOWED_EMAIL_DOMAINS: spelledList(normaliseDomain, "a domain name"),
   POLICY_ALLOWED_ITWIN_IDS: commaList,
-  POLICY_PROTECTED_OWNERS: commaList,
+  POLICY_PROTECTED_OWNERS: spelledList((item) => {
+    const checked = normaliseEmail(item);
+    return checked.ok ? checked.email : undefined;
+  }, "an email address"),
   POLICY_ALLOW_REMOVING_LAST_OWNER: flag,
   /** Off: a removal of the service client's own owner address is rejected (it would lock the service out). */
   POLICY_ALLOW_REMOVING_SERVICE_CLIENT: flag,

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { emailAddress } from "./email.ts";
 
 /**
  * The owner-change request (design §2), the internal job message, and the status document (§5).
@@ -17,11 +18,8 @@ const changeShape = {
     .trim()
     .toLowerCase()
     .pipe(z.guid({ message: "must be an iTwin id (a UUID)" })),
-  email: z
-    .string()
-    .trim()
-    .toLowerCase()
-    .pipe(z.email({ message: "must be an email address" }).max(320)),
+  /** Internationalised domains are normalised to punycode; the rule and why: ./email.ts. */
+  email: emailAddress,
   action: z
     .string()
     .trim()
@@ -58,7 +56,7 @@ export const jobSchema = z.object({
   v: z.literal(1),
   requestId: z.string().min(1),
   itwinId: z.guid(),
-  email: z.email(),
+  email: emailAddress,
   action: z.enum(ACTIONS),
   occurredAt: z.iso.datetime().optional(),
   dryRun: z.boolean(),
