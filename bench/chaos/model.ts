@@ -27,6 +27,8 @@ export interface ObservedDoc {
   outcome?: string;
   error?: { code?: string };
   approvedBy?: string;
+  /** How often crash recovery re-drove the change. */
+  recoveries?: number;
   updatedAt: string;
   history?: { status: string }[];
 }

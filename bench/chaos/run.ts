@@ -313,6 +313,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       ["owners-API faults off", since(marks.faultsStopped)],
       ["last fault of any kind", since(lastFaultAt || undefined)],
       ["last change terminal", recoveryIsLowerBound ? "(not all terminal)" : since(lastTerminalAt)],
+      [
+        "re-driven by crash recovery",
+        `${docs.docsByRequest.filter((list) => (list[0]?.recoveries ?? 0) > 0).length} change(s)`,
+      ],
       ["removal window (minutes)", String(windowMinutes)],
       [
         "held removals decided",
