@@ -50,6 +50,10 @@ try {
   process.stdout.write(`${formatReport(result, title)}\n${JSON.stringify(result.summary)}\n`);
   process.exit(failed(result) ? 1 : 0);
 } catch (error) {
+  if (abort.signal.aborted) {
+    log("interrupted: every child process is stopped and azurite's data folder removed");
+    process.exit(130);
+  }
   log(`chaos run failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  process.exit(abort.signal.aborted ? 130 : 1);
+  process.exit(1);
 }
