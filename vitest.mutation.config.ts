@@ -17,6 +17,7 @@ export default defineConfig({
       "test/unit/changes/service-client-policy.test.ts",
       "test/unit/changes/status.test.ts",
       "test/unit/changes/intake.test.ts",
+      "test/unit/changes/intake-http.test.ts",
       "test/unit/changes/accept.test.ts",
     ],
   },

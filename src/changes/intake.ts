@@ -31,7 +31,7 @@ export type HttpSubmission =
 export function parseHttpSubmission(contentType: string | null, body: string | Uint8Array): HttpSubmission {
   const mediaProblem = jsonMediaTypeProblem(contentType);
   if (mediaProblem !== undefined) return { ok: false, problem: mediaProblem };
-  const size = typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
+  const size = Buffer.byteLength(body);
   if (size > MAX_HTTP_BODY_BYTES) {
     return { ok: false, problem: problem("tooLarge", `The body exceeds ${MAX_HTTP_BODY_BYTES} bytes`) };
   }

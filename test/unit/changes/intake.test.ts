@@ -1,6 +1,12 @@
 import { Buffer } from "node:buffer";
 import { describe, expect, it } from "vitest";
-import { messageText, parseHttpSubmission, parseQueueRequest } from "../../../src/changes/intake.ts";
+import {
+  MAX_HTTP_BODY_BYTES,
+  messageText,
+  parseHttpSubmission,
+  parseIdempotencyKey,
+  parseQueueRequest,
+} from "../../../src/changes/intake.ts";
 
 const ITWIN = "5E3B1A7E-8C1D-4F3A-9B2E-000000000001";
 const valid = { itwinId: ITWIN, email: "  Alice@Corp.Example ", action: "ADD" };
@@ -164,6 +170,47 @@ describe("parseHttpSubmission's answers", () => {
       status: 413,
       detail: "A batch holds at most 100 changes; this one has 101",
       errors: [{ path: "changes", message: "must hold at most 100 changes" }],
+    });
+  });
+});
+
+describe("the HTTP intake's limits and headers", () => {
+  /** A JSON body of exactly `size` bytes: a change whose reason is padded (too long a reason, so 400). */
+  const bodyOfSize = (size: number) => {
+    const empty = JSON.stringify({ ...valid, reason: "" });
+    return JSON.stringify({ ...valid, reason: "x".repeat(size - empty.length) });
+  };
+
+  it("reads a body of exactly 256 KiB, as text or bytes, and refuses one byte more with 413", () => {
+    for (const body of [bodyOfSize(MAX_HTTP_BODY_BYTES), Buffer.from(bodyOfSize(MAX_HTTP_BODY_BYTES))]) {
+      const result = parseHttpSubmission("application/json", body);
+      expect(result.ok ? 0 : result.problem.errors?.map((e) => e.path)).toEqual(["reason"]);
+    }
+    for (const body of [
+      bodyOfSize(MAX_HTTP_BODY_BYTES + 1),
+      Buffer.from(bodyOfSize(MAX_HTTP_BODY_BYTES + 1)),
+    ]) {
+      expect(parseHttpSubmission("application/json", body)).toMatchObject({
+        ok: false,
+        problem: { status: 413, detail: "The body exceeds 262144 bytes" },
+      });
+    }
+  });
+
+  it("refuses a charset parameter without a value, or with stray quotes, instead of guessing UTF-8", () => {
+    const charsetOf = (parameter: string) => {
+      const result = parseHttpSubmission(`application/json; ${parameter}`, JSON.stringify(valid));
+      return result.ok ? "accepted" : result.problem.detail;
+    };
+    expect(charsetOf("charset")).toBe("The charset is empty; send UTF-8");
+    expect(charsetOf('charset=utf-8""')).toBe('The charset is utf-8""; send UTF-8');
+    expect(charsetOf('charset=""utf-8')).toBe('The charset is ""utf-8; send UTF-8');
+  });
+
+  it("says which header is wrong and why", () => {
+    expect(parseIdempotencyKey(" ")).toMatchObject({
+      ok: false,
+      problem: { detail: "Invalid header: Idempotency-Key must not be blank" },
     });
   });
 });
