@@ -8,8 +8,9 @@ import type { Member, OwnersClient } from "./owners-client.ts";
  *
  * Freshness rule: a cached listing may *confirm* an owner (a stale hit is caught when the DELETE
  * answers 404, and the caller asks again with `fresh`), but may only *deny* one if it was taken after
- * the change was accepted — otherwise an owner added meanwhile by someone else would be reported
- * `not-owner`.
+ * every change the caller must come after — otherwise an owner added meanwhile would be reported
+ * `not-owner`. The caller says when that was (process-job.ts: when the change was accepted, or for an
+ * ordered change, when its turn began).
  */
 
 export interface OwnerLookup {
@@ -42,13 +43,13 @@ export class OwnerDirectory {
   ) {}
 
   /**
-   * Finds the owner with this email. `acceptedAt` (epoch ms) is when the change was accepted; `fresh`
-   * forces a new listing, after the cache proved wrong.
+   * Finds the owner with this email. A "not an owner" answer comes from a listing started at or after
+   * `deniesOnlyAfter` (epoch ms); `fresh` forces a new listing, after the cache proved wrong.
    */
   async find(
     itwinId: string,
     email: string,
-    acceptedAt: number,
+    deniesOnlyAfter: number,
     options: { fresh?: boolean; generation?: number } = {},
   ): Promise<OwnerLookup> {
     const now = this.options.clock.now();
@@ -57,8 +58,8 @@ export class OwnerDirectory {
     const outdated = options.generation !== undefined && cached?.generation !== options.generation;
     let listing = await this.listing(itwinId, options.fresh || outdated ? now : now - this.options.ttlMs + 1);
     let member = listing.byEmail.get(email);
-    if (member === undefined && listing.fetchedAt < acceptedAt) {
-      listing = await this.listing(itwinId, acceptedAt);
+    if (member === undefined && listing.fetchedAt < deniesOnlyAfter) {
+      listing = await this.listing(itwinId, deniesOnlyAfter);
       member = listing.byEmail.get(email);
     }
     if (options.generation !== undefined && (outdated || listing.generation === undefined)) {

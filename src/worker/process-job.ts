@@ -229,8 +229,13 @@ async function removeUnderLease(
   deps: WorkerDeps,
 ): Promise<JobResult> {
   const { policy } = deps;
+  // A listing may say "not an owner" only if it reflects every change this one must come after. For an
+  // unordered change that is every change accepted before it. For an ordered one it is also every older
+  // decision for this person — applied, perhaps by another instance, after this change was accepted but
+  // before its turn began (the subject lease, held since before this point).
   const acceptedAt = Date.parse(claimed.doc.createdAt);
-  const lookup = await deps.directory.find(job.itwinId, job.email, acceptedAt, { generation });
+  const deniesOnlyAfter = job.occurredAt === undefined ? acceptedAt : deps.now().getTime();
+  const lookup = await deps.directory.find(job.itwinId, job.email, deniesOnlyAfter, { generation });
   if (lookup.member === undefined) return succeed(claimed, "not-owner", {}, deps);
   let memberId = lookup.member.id;
   if (
@@ -271,7 +276,10 @@ async function removeUnderLease(
   let result = await deps.owners.removeOwner(job.itwinId, memberId);
   if (result.kind === "not-owner") {
     // The cached listing may have been stale: ask the API once more before calling it not-owner.
-    const fresh = await deps.directory.find(job.itwinId, job.email, acceptedAt, { fresh: true, generation });
+    const fresh = await deps.directory.find(job.itwinId, job.email, deniesOnlyAfter, {
+      fresh: true,
+      generation,
+    });
     if (fresh.member?.id === memberId) {
       // Listed as an owner, yet unknown to DELETE: the API contradicts itself; try again later.
       throw new OwnersApiError(

@@ -134,7 +134,11 @@ function setup(options: { owners?: Member[]; policy?: Partial<Policy> } = {}) {
     maxAttempts: 3,
     log: () => undefined,
   };
-  return { clock, store, calls, sent, deps, api };
+  /** Another instance (or person) made `member` an owner: only a new listing shows it. */
+  const addedElsewhere = (member: Member) => {
+    owners = [...owners, member];
+  };
+  return { clock, store, calls, sent, deps, api, addedElsewhere };
 }
 
 function queued(
@@ -213,6 +217,39 @@ describe("processJob: one delivery at a time", () => {
     store.put({ ...doc, status: "succeeded", outcome: "added" });
     await expect(processJob(jobOf(doc), delivery("msg-9"), deps)).resolves.toMatchObject({ kind: "skipped" });
     expect(calls).toEqual([]);
+  });
+});
+
+describe("processJob: removals and the owner-listing cache", () => {
+  it("does not let a listing older than an ordered removal's turn deny the owner an older decision added meanwhile", async () => {
+    const { store, calls, deps, clock, addedElsewhere } = setup();
+    const doc = queued("r-ordered-rm", "remove", "gus@corp.example", {
+      occurredAt: "2026-11-23T11:58:30.000Z",
+    });
+    store.put(doc);
+    // This process listed the iTwin after the removal was accepted; then another instance applied the
+    // older decision for gus (an add) before the removal's turn came.
+    await deps.directory.find(ITWIN, "ann@corp.example", Date.parse(doc.createdAt), { generation: 0 });
+    addedElsewhere({ id: "m-gus", email: "gus@corp.example" });
+    clock.advance(1_000);
+    await expect(processJob(jobOf(doc), delivery("msg-1"), deps)).resolves.toMatchObject({
+      outcome: "removed",
+    });
+    expect(calls).toEqual(["GET", "GET", "DELETE m-gus"]);
+  });
+
+  it("trusts a listing taken after an unordered removal was accepted to say not-owner, without listing again", async () => {
+    const { store, calls, deps, clock, addedElsewhere } = setup();
+    const doc = queued("r-unordered-rm", "remove", "hal@corp.example");
+    store.put(doc);
+    await deps.directory.find(ITWIN, "ann@corp.example", Date.parse(doc.createdAt), { generation: 0 });
+    // Unordered: an add landing after this removal was accepted may come before or after it.
+    addedElsewhere({ id: "m-hal", email: "hal@corp.example" });
+    clock.advance(1_000);
+    await expect(processJob(jobOf(doc), delivery("msg-1"), deps)).resolves.toMatchObject({
+      outcome: "not-owner",
+    });
+    expect(calls).toEqual(["GET"]);
   });
 });
 
