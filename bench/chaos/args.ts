@@ -36,7 +36,8 @@ Options:
   --runners <n>       runner processes serving the app at once, at least 2 (default ${CHAOS_DEFAULTS.runners})
   --deadline <min>    the whole run; what is not terminal by then is reported (default ${CHAOS_DEFAULTS.deadlineMinutes})
   --timeout <ms>      ITWIN_HTTP_TIMEOUT_MS for the run; stalls last a second longer (default ${CHAOS_DEFAULTS.timeoutMs})
-  --keep-logs <dir>   write every runner's output to <dir> at the end
+  --keep-logs <dir>   write to <dir> at the end: every runner's output, requests.jsonl (each request with
+                      its status documents) and writes.jsonl (the simulator's applied-write log)
   -h, --help          this text
 
 Workload: adds (organisation users: added; outside addresses: invited), removals (owners: removed;

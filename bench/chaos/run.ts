@@ -8,6 +8,8 @@
  * restart start once the queue intake has drained, and fire at seeded shares of the remaining work (or
  * 30 s after the previous event, so a stalled run still gets them).
  */
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { mulberry32 } from "../../dev/simulator/prng.ts";
 import { approximateCount } from "../../test/support/queues.ts";
@@ -274,13 +276,24 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     );
 
     const docs = await watcher.documents();
+    const simulatorEnd = readSimulator(stack.simulator, workload);
     const verdict = checkRun(workload, {
       ...docs,
       replayMismatches: submitted.replayMismatches,
-      ...readSimulator(stack.simulator, workload),
+      ...simulatorEnd,
       ...(await readPoison(app.connectionString)),
       decisions,
     });
+    if (options.keepLogs !== undefined) {
+      // Beside the runners' output: every request with its documents, and every write, to trace a problem.
+      await mkdir(options.keepLogs, { recursive: true });
+      const lines = (items: unknown[]) => items.map((item) => JSON.stringify(item)).join("\n");
+      await writeFile(
+        join(options.keepLogs, "requests.jsonl"),
+        lines(workload.requests.map((request) => ({ request, docs: docs.docsByRequest[request.index] }))),
+      );
+      await writeFile(join(options.keepLogs, "writes.jsonl"), lines([...simulatorEnd.writes]));
+    }
     if (submissionError) verdict.problems.unshift(`submission failed: ${submissionError.message}`);
 
     const lastFaultAt = Math.max(tally.lastAt ?? 0, ...events.kills, events.azuriteDownAt ?? 0);
