@@ -25,8 +25,6 @@ export interface Progress {
   terminal: number;
   /** Request indexes whose document is held now, with the document id. */
   held: { index: number; id: string }[];
-  /** Latest `updatedAt` (epoch ms) among terminal documents. */
-  lastTerminalAt: number;
 }
 
 /**
@@ -37,7 +35,7 @@ export interface Progress {
 export class StatusWatcher {
   readonly #requestById = new Map<string, number>();
   readonly #unplaced = new Map<string, StoredDoc>();
-  readonly #status = new Map<string, { status: string; updatedAt: string }>();
+  readonly #status = new Map<string, string>();
 
   constructor(
     private readonly table: TableClient,
@@ -50,7 +48,7 @@ export class StatusWatcher {
     this.#learnAnswers();
     const rows = await readStatusRows(this.table);
     for (const row of rows) {
-      this.#status.set(row.id, { status: row.status, updatedAt: row.updatedAt });
+      this.#status.set(row.id, row.status);
       if (!this.#requestById.has(row.id)) {
         // Kept until it can be placed: its HTTP answer or message id may arrive after the row does.
         const doc = this.#unplaced.get(row.id) ?? (await this.#read(row.id));
@@ -68,17 +66,13 @@ export class StatusWatcher {
       if (!firstDoc.has(index) && this.#status.has(id)) firstDoc.set(index, id);
     }
     let terminal = 0;
-    let lastTerminalAt = 0;
     const held: Progress["held"] = [];
     for (const [index, id] of firstDoc) {
-      const row = this.#status.get(id);
-      if (row === undefined) continue;
-      if (TERMINAL.has(row.status)) {
-        terminal += 1;
-        lastTerminalAt = Math.max(lastTerminalAt, Date.parse(row.updatedAt));
-      } else if (row.status === "held") held.push({ index, id });
+      const status = this.#status.get(id);
+      if (status !== undefined && TERMINAL.has(status)) terminal += 1;
+      else if (status === "held") held.push({ index, id });
     }
-    return { terminal, held, lastTerminalAt };
+    return { terminal, held };
   }
 
   /** Every document, read in full, sorted to requests. */
