@@ -6,6 +6,7 @@ import { transition } from "../../src/changes/status.ts";
 import { StatusStore } from "../../src/changes/status-store.ts";
 import { appEnv } from "../support/app-env.ts";
 import { type AzuriteInstance, startAzurite } from "../support/azurite.ts";
+import { queuedDoc, SERVICE_CLIENT_EMAIL } from "../support/fixtures.ts";
 import { waitFor } from "../support/queues.ts";
 import { type RunningRunner, startRunner } from "../support/runner.ts";
 
@@ -16,7 +17,6 @@ import { type RunningRunner, startRunner } from "../support/runner.ts";
  * second here and declares a worker dead after 3 s of silence; production defaults are 30 s and 60 s.
  */
 
-const SERVICE = "itwin-owner-automation-dev@apps.imsoidc.bentley.com";
 const RECOVERY_ENV = { RECOVERY_SCHEDULE: "* * * * * *", RECOVERY_AFTER_SECONDS: "3" };
 
 let azurite: AzuriteInstance;
@@ -55,22 +55,8 @@ function statusTable(): StatusStore {
   return new StatusStore(table);
 }
 
-function queuedDoc(id: string, itwinId: string, email: string): StatusDocument {
-  const now = new Date().toISOString();
-  return {
-    id,
-    status: "queued",
-    itwinId,
-    email,
-    action: "add",
-    dryRun: false,
-    via: "http",
-    correlationId: "crash-test",
-    attempts: 0,
-    createdAt: now,
-    updatedAt: now,
-    history: [{ at: now, status: "queued", note: "received via http" }],
-  };
+function queuedFor(id: string, itwinId: string, email: string): StatusDocument {
+  return queuedDoc({ id, itwinId, email, correlationId: "crash-test" }, new Date().toISOString());
 }
 
 async function settledAs(url: string, id: string, what: string): Promise<StatusDocument> {
@@ -86,7 +72,9 @@ async function settledAs(url: string, id: string, what: string): Promise<StatusD
 }
 
 function itwinWithOwner(): string {
-  return simulator.state.addItwin({ owners: [{ email: SERVICE }, { email: "keeper@corp.example" }] }).id;
+  return simulator.state.addItwin({
+    owners: [{ email: SERVICE_CLIENT_EMAIL }, { email: "keeper@corp.example" }],
+  }).id;
 }
 
 describe("crash recovery", () => {
@@ -132,7 +120,7 @@ describe("crash recovery", () => {
     const live = runners.at(-1) as RunningRunner;
     // Exactly what a crash between accept's two writes leaves: a queued record and no job.
     const id = `r-orphan-${Date.now()}`;
-    const created = await statusTable().create(queuedDoc(id, itwinId, "erin@corp.example"), "fingerprint");
+    const created = await statusTable().create(queuedFor(id, itwinId, "erin@corp.example"), "fingerprint");
     expect(created.created).toBe(true);
 
     const done = await settledAs(live.url, id, `orphaned request ${id} to be re-driven`);
@@ -164,7 +152,7 @@ describe("crash recovery", () => {
     }, "the live worker's heartbeat");
     const store = statusTable();
     const id = `r-idle-claim-${Date.now()}`;
-    const queued = queuedDoc(id, itwinId, "fran@corp.example");
+    const queued = queuedFor(id, itwinId, "fran@corp.example");
     const created = await store.create(queued, "fingerprint");
     if (!created.created) throw new Error("expected a new document");
     const claimed = transition(queued, "processing", new Date(), {

@@ -1,9 +1,9 @@
 import { TableClient } from "@azure/data-tables";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { StatusDocument } from "../../src/changes/model.ts";
 import { transition } from "../../src/changes/status.ts";
 import { StatusStore } from "../../src/changes/status-store.ts";
 import { type AzuriteInstance, startAzurite } from "../support/azurite.ts";
+import { queuedDoc } from "../support/fixtures.ts";
 
 /** The status store's coordination rows in a real (azurite) table. */
 let azurite: AzuriteInstance;
@@ -21,23 +21,7 @@ afterAll(async () => {
   await azurite?.close();
 });
 
-function newDoc(id: string): StatusDocument {
-  const at = new Date().toISOString();
-  return {
-    id,
-    status: "queued",
-    itwinId: "5e3b1a7e-8c1d-4f3a-9b2e-000000000001",
-    email: "alice@corp.example",
-    action: "add",
-    dryRun: false,
-    via: "http",
-    correlationId: "c",
-    attempts: 0,
-    createdAt: at,
-    updatedAt: at,
-    history: [],
-  };
-}
+const newDoc = (id: string) => queuedDoc({ id }, new Date().toISOString());
 
 const pendingIds = async () =>
   (await store.listPending(new Date(Date.now() + 60_000), 1000)).map((change) => change.id);

@@ -1,23 +1,10 @@
 import { describe, expect, it } from "vitest";
-import {
-  checkPolicy,
-  leavesNoHumanOwner,
-  type Policy,
-  removalWindowStart,
-} from "../../../src/changes/policy.ts";
+import { checkPolicy, leavesNoHumanOwner, removalWindowStart } from "../../../src/changes/policy.ts";
+import { ITWIN_ID, openPolicy, SERVICE_CLIENT_EMAIL } from "../../support/fixtures.ts";
 
-const SERVICE = "itwin-owner-automation-dev@apps.imsoidc.bentley.com";
-const open: Policy = {
-  allowedEmailDomains: [],
-  allowedItwinIds: [],
-  protectedOwners: [],
-  allowRemovingLastOwner: false,
-  massRemovalThreshold: 0,
-  massRemovalWindowMs: 3_600_000,
-  serviceClientEmail: SERVICE,
-  dryRun: false,
-};
-const ITWIN = "5e3b1a7e-8c1d-4f3a-9b2e-000000000001";
+const SERVICE = SERVICE_CLIENT_EMAIL;
+const open = openPolicy;
+const ITWIN = ITWIN_ID;
 
 describe("checkPolicy", () => {
   it("allows everything when nothing is configured", () => {

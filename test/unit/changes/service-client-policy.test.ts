@@ -2,24 +2,16 @@ import { describe, expect, it } from "vitest";
 import { checkPolicy, type Policy } from "../../../src/changes/policy.ts";
 import { parseSettings } from "../../../src/config.ts";
 import { buildServices } from "../../../src/services.ts";
+import { ITWIN_ID, openPolicy, SERVICE_CLIENT_EMAIL } from "../../support/fixtures.ts";
 
 /**
  * The service must not lock itself out: on the owners API only owners may change owners, so removing
  * the service client's own owner address would end its right to manage that iTwin.
  */
 
-const SERVICE = "itwin-owner-automation-dev@apps.imsoidc.bentley.com";
-const ITWIN = "5e3b1a7e-8c1d-4f3a-9b2e-000000000001";
-const policy: Policy = {
-  allowedEmailDomains: [],
-  allowedItwinIds: [],
-  protectedOwners: [],
-  allowRemovingLastOwner: false,
-  massRemovalThreshold: 0,
-  massRemovalWindowMs: 3_600_000,
-  serviceClientEmail: SERVICE,
-  dryRun: false,
-};
+const SERVICE = SERVICE_CLIENT_EMAIL;
+const ITWIN = ITWIN_ID;
+const policy: Policy = openPolicy;
 const removeService = { itwinId: ITWIN, email: SERVICE, action: "remove" } as const;
 
 describe("removing the service client's own owner address", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { STATUSES, type Status, type StatusDocument } from "../../../src/changes/model.ts";
+import { STATUSES, type Status } from "../../../src/changes/model.ts";
 import {
   canTransition,
   InvalidTransitionError,
@@ -7,21 +7,9 @@ import {
   MAX_HISTORY,
   transition,
 } from "../../../src/changes/status.ts";
+import { queuedDoc } from "../../support/fixtures.ts";
 
-const doc: StatusDocument = {
-  id: "r-00000000-0000-4000-8000-000000000000",
-  status: "queued",
-  itwinId: "5e3b1a7e-8c1d-4f3a-9b2e-000000000001",
-  email: "alice@corp.example",
-  action: "add",
-  dryRun: false,
-  via: "http",
-  correlationId: "c1",
-  attempts: 0,
-  createdAt: "2026-11-23T00:00:00.000Z",
-  updatedAt: "2026-11-23T00:00:00.000Z",
-  history: [{ at: "2026-11-23T00:00:00.000Z", status: "queued" }],
-};
+const doc = queuedDoc();
 
 describe("status transitions", () => {
   it("follows the life cycle and records each step", () => {

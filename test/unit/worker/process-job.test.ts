@@ -13,14 +13,15 @@ import type { Member, OwnersClient } from "../../../src/itwin/owners-client.ts";
 import { KeyedLock } from "../../../src/worker/keyed-lock.ts";
 import { CLAIM_EXPIRY_MS, processJob, type WorkerDeps } from "../../../src/worker/process-job.ts";
 import { FakeClock } from "../../support/fake-clock.ts";
+import { ITWIN_ID, openPolicy, SERVICE_CLIENT_EMAIL } from "../../support/fixtures.ts";
 
 /**
  * The worker's decisions with the storage and the API replaced by small in-memory stand-ins: which
  * deliveries may work on a change, how retries are counted, and when a removal is held or refused.
  */
 
-const ITWIN = "5e3b1a7e-8c1d-4f3a-9b2e-000000000001";
-const SERVICE = "itwin-owner-automation-dev@apps.imsoidc.bentley.com";
+const ITWIN = ITWIN_ID;
+const SERVICE = SERVICE_CLIENT_EMAIL;
 
 class MemoryStore {
   rows = new Map<string, StoredStatus>();
@@ -116,17 +117,7 @@ function setup(options: { owners?: Member[]; policy?: Partial<Policy> } = {}) {
     owners: api,
     directory: new OwnerDirectory(api, { ttlMs: 60_000, clock }),
     jobsQueue,
-    policy: {
-      allowedEmailDomains: [],
-      allowedItwinIds: [],
-      protectedOwners: [],
-      allowRemovingLastOwner: false,
-      serviceClientEmail: SERVICE,
-      massRemovalThreshold: 0,
-      massRemovalWindowMs: 3_600_000,
-      dryRun: false,
-      ...options.policy,
-    },
+    policy: { ...openPolicy, ...options.policy },
     locks: new KeyedLock(),
     instanceId: "worker-1",
     now: () => new Date(clock.now()),

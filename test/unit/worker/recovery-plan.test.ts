@@ -2,28 +2,13 @@ import { describe, expect, it } from "vitest";
 import type { StatusDocument } from "../../../src/changes/model.ts";
 import type { Heartbeat } from "../../../src/storage/instance-registry.ts";
 import { planRecovery, type RecoveryFacts } from "../../../src/worker/recovery-plan.ts";
+import { queuedDoc } from "../../support/fixtures.ts";
 
 const T0 = Date.parse("2026-11-30T12:00:00Z");
 const AFTER = 60_000;
 const at = (ms: number) => new Date(T0 + ms).toISOString();
 
-function doc(patch: Partial<StatusDocument> = {}): StatusDocument {
-  return {
-    id: "r-1",
-    status: "queued",
-    itwinId: "5e3b1a7e-8c1d-4f3a-9b2e-000000000001",
-    email: "alice@corp.example",
-    action: "add",
-    dryRun: false,
-    via: "http",
-    correlationId: "c1",
-    attempts: 0,
-    createdAt: at(0),
-    updatedAt: at(0),
-    history: [],
-    ...patch,
-  };
-}
+const doc = (patch: Partial<StatusDocument> = {}) => queuedDoc({ id: "r-1", ...patch }, at(0));
 
 function facts(now: number, patch: Partial<RecoveryFacts> = {}): RecoveryFacts {
   return {
