@@ -96,7 +96,7 @@ export class StatusStore {
   /**
    * Inserts a new document and lists it as pending; when the id exists already, returns the stored one
    * instead. The two writes go side by side: a pending row without a document is dropped by recovery,
-   * and a failure of either throws, so the caller's retry writes both again.
+   * and a failure of either throws, so the caller's retry writes the missing one.
    */
   async create(
     doc: StatusDocument,
@@ -107,12 +107,14 @@ export class StatusStore {
       rowKey: doc.id,
       acceptedAt: doc.createdAt,
     };
+    // Both inserts: a repeat must not refresh the pending row, or a sender retrying more often than
+    // RECOVERY_AFTER_SECONDS would keep its crashed change from ever looking overdue.
     const [created, listed] = await Promise.allSettled([
       this.table.createEntity(toEntity(doc, fingerprint)),
-      this.table.upsertEntity(pending, "Replace"),
+      this.table.createEntity(pending),
     ]);
     if (created.status === "rejected" && !isStatus(created.reason, 409)) throw created.reason;
-    if (listed.status === "rejected") throw listed.reason;
+    if (listed.status === "rejected" && !isStatus(listed.reason, 409)) throw listed.reason;
     if (created.status === "fulfilled") return { created: true, etag: created.value.etag ?? "" };
     const existing = await this.get(doc.id);
     if (existing === undefined) throw created.reason;

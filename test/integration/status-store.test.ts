@@ -53,6 +53,20 @@ describe("the pending index crash recovery reads", () => {
   });
 });
 
+describe("the pending index under repeats", () => {
+  it("keeps a pending row's time on a repeated accept, so retrying senders cannot postpone recovery", async () => {
+    await store.create(newDoc("r-pending-3"), "f");
+    const listedAt = async () =>
+      (await store.listPending(new Date(Date.now() + 60_000), 1000)).find((c) => c.id === "r-pending-3")
+        ?.since;
+    const first = await listedAt();
+    expect(first).toBeTypeOf("number");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect((await store.create(newDoc("r-pending-3"), "f")).created).toBe(false);
+    expect(await listedAt()).toBe(first);
+  });
+});
+
 describe("leases", () => {
   const ITWIN = "5e3b1a7e-8c1d-4f3a-9b2e-00000000000a";
 
