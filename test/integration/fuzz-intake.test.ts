@@ -186,9 +186,10 @@ async function post(app: App, headers: Record<string, string>, body: Uint8Array)
 
 const writes = (o: Pick<Outcome, "effects">, target: Effect["target"]) =>
   o.effects.filter((e) => e.target === target && e.ok);
+/** Status documents inserted (the store also inserts a pending-index row per new request). */
 const created = (o: Pick<Outcome, "effects">) =>
   writes(o, "table")
-    .filter((e) => e.method === "createEntity")
+    .filter((e) => e.method === "createEntity" && (e.payload as { rowKey: string }).rowKey === "status")
     .map((e) => JSON.parse((e.payload as { document: string }).document) as StatusDocument);
 const jobs = (o: Pick<Outcome, "effects">) =>
   writes(o, "jobs").map((e) => JSON.parse(e.payload as string) as Job);
