@@ -9,6 +9,7 @@ const { pathToFileURL } = await import("node:url");
 const { existsSync } = await import("node:fs");
 const { loadHostJson } = await import("./host-config.ts");
 const { startHttpHost } = await import("./http-host.ts");
+const { httpRouteTable } = await import("./routes.ts");
 const { startQueueHost } = await import("./queue-host.ts");
 const { startTimerHost } = await import("./timer-host.ts");
 const { Logger, describeError } = await import("./log.ts");
@@ -120,13 +121,21 @@ const services = {
   outputs: new QueueOutputWriter(process.env, hostConfig.queues.messageEncoding),
 };
 
-// 4. hosts
+// 4. routes: one the runner cannot serve stops start-up before appStart hooks run or a port opens
+let routes: ReturnType<typeof httpRouteTable>;
+try {
+  routes = httpRouteTable(functions, hostConfig.routePrefix);
+} catch (error) {
+  fail(describeError(error));
+}
+
+// 5. hosts
 let http: HttpHost | undefined;
 let queues: QueueHost | undefined;
 let timers: TimerHost | undefined;
 try {
   await registry.runAppHooks("appStart", cwd);
-  http = await startHttpHost({ functions, services, routePrefix: hostConfig.routePrefix, port });
+  http = await startHttpHost({ functions, routes, services, port });
   queues = await startQueueHost({ functions, env: process.env, queues: hostConfig.queues, services });
   timers = startTimerHost({ functions, env: process.env, services });
 } catch (error) {
@@ -165,7 +174,7 @@ lines.push(
 );
 process.stdout.write(`${lines.join("\n")}\n`);
 
-// 5. shutdown
+// 6. shutdown
 let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) {

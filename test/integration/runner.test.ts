@@ -89,15 +89,10 @@ describe("runner (messageEncoding none, maxDequeueCount 2)", () => {
     );
   });
 
-  it("routes like the host: literal before parameter, constraints, catch-all, 404 and 405", async () => {
+  it("routes like the host: literal before parameter, case-insensitive, 404 and 405", async () => {
     expect(await (await fetch(`${runner.url}/api/echo/special`)).json()).toEqual({ special: true });
     expect(await (await fetch(`${runner.url}/API/Echo/Special`)).json()).toEqual({ special: true });
-    expect(await (await fetch(`${runner.url}/api/items/42`)).json()).toEqual({ id: "42" });
-    expect((await fetch(`${runner.url}/api/items/abc`)).status).toBe(404);
-    expect(await (await fetch(`${runner.url}/api/files/a/b%20c/d.txt`)).json()).toEqual({
-      path: "a/b c/d.txt",
-    });
-    expect(await (await fetch(`${runner.url}/api/files`)).json()).toEqual({ path: null });
+    expect((await fetch(`${runner.url}/api/echo/a/b`)).status).toBe(404);
     expect((await fetch(`${runner.url}/api/nope`)).status).toBe(404);
     expect((await fetch(`${runner.url}/echo/x`)).status).toBe(404);
     const wrongMethod = await fetch(`${runner.url}/api/echo/x`, { method: "PUT" });

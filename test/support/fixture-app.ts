@@ -57,18 +57,6 @@ app.http("echoSpecial", {
   handler: () => ({ jsonBody: { special: true } }),
 });
 
-app.http("item", {
-  route: "items/{id:int}",
-  methods: ["GET"],
-  handler: (request: HttpRequest) => ({ jsonBody: { id: request.params.id } }),
-});
-
-app.http("files", {
-  route: "files/{*path}",
-  methods: ["GET"],
-  handler: (request: HttpRequest) => ({ jsonBody: { path: request.params.path ?? null } }),
-});
-
 app.http("teapot", {
   route: "teapot",
   methods: ["GET"],

@@ -4,8 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CoreFunctionMetadata, FunctionHandler } from "../../../dev/runner/functions-core.ts";
 import { FunctionRegistry, toRegisteredFunction } from "../../../dev/runner/functions-core.ts";
 import type { HttpHost } from "../../../dev/runner/http-host.ts";
-import { startHttpHost, toHttpResponse } from "../../../dev/runner/http-host.ts";
+import { startHttpHost } from "../../../dev/runner/http-host.ts";
+import { toHttpResponse } from "../../../dev/runner/http-messages.ts";
 import { Logger } from "../../../dev/runner/log.ts";
+import { httpRouteTable } from "../../../dev/runner/routes.ts";
 
 const { HttpResponse } = azureFunctions;
 
@@ -63,8 +65,8 @@ describe("HTTP host (in process)", () => {
   beforeAll(async () => {
     host = await startHttpHost({
       functions,
+      routes: httpRouteTable(functions, "api"),
       services: { registry, logger },
-      routePrefix: "api",
       port: 0,
       maxBodyBytes: 64,
     });
@@ -140,6 +142,31 @@ describe("HTTP host (in process)", () => {
     const res = await pending;
     expect(await res.text()).toBe("late");
     await closed;
+  });
+});
+
+describe("httpRouteTable", () => {
+  const handler = () => ({ body: "" });
+
+  it("compiles every HTTP function's route under the prefix, with its methods", () => {
+    const table = httpRouteTable(
+      [httpFunction("get", "owner-changes/{id}", ["GET"], handler), httpFunction("any", "any", [], handler)],
+      "api",
+    );
+    expect(table.map((r) => [r.fn.name, r.route.fullTemplate, r.methods])).toEqual([
+      ["get", "api/owner-changes/{id}", ["GET"]],
+      ["any", "api/any", []],
+    ]);
+  });
+
+  it("refuses a route with syntax the runner does not serve, naming the function, route and syntax", () => {
+    const functions = [
+      httpFunction("fine", "owner-changes", ["POST"], handler),
+      httpFunction("typed", "owner-changes/{id:int}", ["GET"], handler),
+    ];
+    expect(() => httpRouteTable(functions, "api")).toThrow(
+      "route constraint ':int' in 'owner-changes/{id:int}' of function typed is not supported by the local runner",
+    );
   });
 });
 
