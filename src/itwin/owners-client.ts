@@ -1,16 +1,15 @@
-import ky, { type KyInstance, TimeoutError } from "ky";
+import ky, { type KyInstance } from "ky";
 import * as z from "zod";
 import type { Clock } from "../clock.ts";
 import { tryParseJson } from "../json.ts";
-import { describeErrorBody, OwnersApiError, PACED_CODE, RetryLaterError } from "./errors.ts";
+import { ApiError } from "./errors/api-error.ts";
+import { describeErrorBody } from "./errors/describe-error-body.ts";
+import { NetworkError } from "./errors/network-error.ts";
+import { OwnersCallError } from "./errors/owners-call-error.ts";
+import { PacedWaitError } from "./errors/paced-wait-error.ts";
+import { RetryLaterError } from "./errors/retry-later-error.ts";
 import { PacingGate } from "./pacing.ts";
-import {
-  type BackoffOptions,
-  DEFAULT_BACKOFF,
-  isTransientStatus,
-  readRateLimit,
-  retryDelay,
-} from "./retry-timing.ts";
+import { type BackoffOptions, DEFAULT_BACKOFF, readRateLimit, retryDelay } from "./retry-timing.ts";
 
 /**
  * The iTwin Access Control v2 owners API: add, list (paged), remove. Transport is ky (timeouts,
@@ -125,7 +124,7 @@ export function createOwnersClient(options: OwnersClientOptions): OwnersClient {
   async function send(method: "GET" | "POST" | "DELETE", url: string, json?: unknown): Promise<Sent> {
     let slept = 0;
     let tokenRefreshed = false;
-    const waitOrGiveUp = async (delayMs: number, cause: OwnersApiError, attempt: number) => {
+    const waitOrGiveUp = async (delayMs: number, cause: OwnersCallError, attempt: number) => {
       if (slept + delayMs > options.maxInlineWaitMs) throw new RetryLaterError(delayMs, cause);
       options.onEvent?.({
         type: "retry",
@@ -150,7 +149,7 @@ export function createOwnersClient(options: OwnersClientOptions): OwnersClient {
         token = await options.getToken();
       } catch (error) {
         // A wrong secret fails the change; IMS being unreachable is retried like any network error.
-        const cause = error instanceof OwnersApiError ? error : networkError(error);
+        const cause = error instanceof OwnersCallError ? error : NetworkError.from(error);
         if (!cause.transient || attempt >= maxAttempts) throw cause;
         await waitOrGiveUp(
           retryDelay({ attempt, rateLimit: {}, now: clock.now(), random, ...backoff() }),
@@ -162,14 +161,7 @@ export function createOwnersClient(options: OwnersClientOptions): OwnersClient {
       // Wait for the gate, re-checking after each sleep: callers woken together by a new window
       // compete for its share, and the losers wait again.
       for (let paced = gate.waitTime(clock.now()); paced > 0; paced = gate.waitTime(clock.now())) {
-        const cause = new OwnersApiError(
-          429,
-          PACED_CODE,
-          "waiting for the rate-limit window",
-          undefined,
-          true,
-        );
-        if (slept + paced > options.maxInlineWaitMs) throw new RetryLaterError(paced, cause, false);
+        if (slept + paced > options.maxInlineWaitMs) throw new PacedWaitError(paced);
         options.onEvent?.({ type: "paced", delayMs: paced });
         slept += paced;
         await clock.sleep(paced);
@@ -189,7 +181,7 @@ export function createOwnersClient(options: OwnersClientOptions): OwnersClient {
       } catch (error) {
         // A response that arrived was already counted by the afterResponse hook.
         if (response === undefined) gate.release();
-        const cause = networkError(error);
+        const cause = NetworkError.from(error);
         if (attempt >= maxAttempts) throw cause;
         await waitOrGiveUp(
           retryDelay({ attempt, rateLimit: {}, now: clock.now(), random, ...backoff() }),
@@ -208,13 +200,7 @@ export function createOwnersClient(options: OwnersClientOptions): OwnersClient {
         continue;
       }
       const { code, message } = describeErrorBody(response.status, text);
-      const cause = new OwnersApiError(
-        response.status,
-        code,
-        message,
-        correlationId,
-        isTransientStatus(response.status),
-      );
+      const cause = new ApiError(response.status, code, message, correlationId);
       // Permanent answers (404, 409, 422…) go back to the operation, which knows what they mean.
       if (!cause.transient) return { response, text, ...(correlationId ? { correlationId } : {}) };
       const rateLimit = readRateLimit(response.headers, clock.now());
@@ -226,7 +212,7 @@ export function createOwnersClient(options: OwnersClientOptions): OwnersClient {
       }
       await waitOrGiveUp(delayMs, cause, attempt);
     }
-    throw new OwnersApiError(undefined, "RetriesExhausted", "no attempt left", undefined, true);
+    throw new NetworkError("NetworkError", "no attempt left");
   }
 
   function backoff(): { backoff?: BackoffOptions } {
@@ -235,7 +221,7 @@ export function createOwnersClient(options: OwnersClientOptions): OwnersClient {
 
   function fail(sent: Sent): never {
     const { code, message } = describeErrorBody(sent.response.status, sent.text);
-    throw new OwnersApiError(sent.response.status, code, message, sent.correlationId, false);
+    throw new ApiError(sent.response.status, code, message, sent.correlationId);
   }
 
   return {
@@ -263,12 +249,11 @@ export function createOwnersClient(options: OwnersClientOptions): OwnersClient {
         if (!sent.response.ok) fail(sent);
         const body = pageSchema.safeParse(jsonOrUndefined(sent.text));
         if (!body.success) {
-          throw new OwnersApiError(
+          throw new ApiError(
             sent.response.status,
             "UnexpectedResponse",
             "the owners page could not be read",
             sent.correlationId,
-            false,
           );
         }
         members.push(...body.data.members);
@@ -341,17 +326,6 @@ function nextPageUrl(
     // an unusable link: page on by offset
   }
   return `${listUrl}?$top=${PAGE_SIZE}&$skip=${seen}`;
-}
-
-function networkError(error: unknown): OwnersApiError {
-  if (error instanceof TimeoutError || (error instanceof Error && error.name === "TimeoutError")) {
-    return new OwnersApiError(undefined, "Timeout", "no complete answer within the timeout", undefined, true);
-  }
-  const message =
-    error instanceof Error
-      ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ""}`
-      : String(error);
-  return new OwnersApiError(undefined, "NetworkError", message, undefined, true);
 }
 
 function jsonOrUndefined(text: string): unknown {

@@ -1,7 +1,8 @@
 import ky, { HTTPError, type KyInstance, type Options } from "ky";
 import * as z from "zod";
 import type { Clock } from "../clock.ts";
-import { describeErrorBody, OwnersApiError } from "./errors.ts";
+import { describeErrorBody } from "./errors/describe-error-body.ts";
+import { IdentityError } from "./errors/identity-error.ts";
 
 /**
  * OAuth2 client-credentials tokens from Bentley IMS (or the simulator): the token endpoint comes from
@@ -54,7 +55,7 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
   let cached: { token: string; refreshAt: number; expiresAt: number } | undefined;
   let inFlight: Promise<string> | undefined;
 
-  /** GET or POST with the body read under the same timeout; an error status becomes an OwnersApiError. */
+  /** GET or POST with the body read under the same timeout; an error status becomes an IdentityError. */
   async function call(
     url: string,
     what: string,
@@ -80,12 +81,10 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
     const endpoint = discoverySchema.parse(JSON.parse(text)).token_endpoint;
     // The client secret goes to this address: only over https, or to the authority itself.
     if (new URL(endpoint).protocol !== "https:" && new URL(endpoint).origin !== new URL(authority).origin) {
-      throw new OwnersApiError(
+      throw new IdentityError(
         undefined,
         "UntrustedTokenEndpoint",
         `refusing to send credentials to ${endpoint}`,
-        undefined,
-        false,
       );
     }
     return endpoint;
@@ -135,7 +134,7 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
   };
 }
 
-function authError(status: number, bodyText: string, what: string): OwnersApiError {
+function authError(status: number, bodyText: string, what: string): IdentityError {
   // OAuth errors read { error, error_description }; anything else is described as the API's would be.
   let code: string;
   let message: string;
@@ -147,6 +146,5 @@ function authError(status: number, bodyText: string, what: string): OwnersApiErr
   } catch {
     ({ code, message } = describeErrorBody(status, bodyText));
   }
-  const transient = status === 408 || status === 429 || status >= 500;
-  return new OwnersApiError(status, code, `${what}: ${message}`, undefined, transient);
+  return new IdentityError(status, code, `${what}: ${message}`);
 }

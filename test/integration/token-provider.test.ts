@@ -2,7 +2,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningSimulator, startSimulator } from "../../dev/simulator/server.ts";
-import { OwnersApiError } from "../../src/itwin/errors.ts";
+import { IdentityError } from "../../src/itwin/errors/identity-error.ts";
 import { createTokenProvider } from "../../src/itwin/token-provider.ts";
 import { FakeClock } from "../support/fake-clock.ts";
 
@@ -56,7 +56,7 @@ describe("token provider", () => {
     const error = await provider(new FakeClock(), "wrong")
       .getToken()
       .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(OwnersApiError);
+    expect(error).toBeInstanceOf(IdentityError);
     expect(error).toMatchObject({ httpStatus: 401, code: "invalid_client", transient: false });
   });
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { OwnersApiError, RetryLaterError } from "../../../src/itwin/errors.ts";
+import { ApiError } from "../../../src/itwin/errors/api-error.ts";
+import { IdentityError } from "../../../src/itwin/errors/identity-error.ts";
+import { RetryLaterError } from "../../../src/itwin/errors/retry-later-error.ts";
 import { createOwnersClient } from "../../../src/itwin/owners-client.ts";
 import { PacingGate } from "../../../src/itwin/pacing.ts";
 import { FakeClock } from "../../support/fake-clock.ts";
@@ -160,7 +162,7 @@ describe("addOwner", () => {
       transient: false,
     });
     const error = await client.addOwner(ITWIN, "a@corp.example").catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(OwnersApiError);
+    expect(error).toBeInstanceOf(ApiError);
     expect(error).toMatchObject({
       httpStatus: 404,
       code: "ItwinNotFound",
@@ -202,8 +204,7 @@ describe("addOwner", () => {
     const flaky = harness([json(201, { member: { id: "m1", email: "a@corp.example" } })], {
       getToken: async () => {
         calls += 1;
-        if (calls === 1)
-          throw new OwnersApiError(503, "Http503", "token request failed: busy", undefined, true);
+        if (calls === 1) throw new IdentityError(503, "Http503", "token request failed: busy");
         return "t-ok";
       },
     });
@@ -212,13 +213,7 @@ describe("addOwner", () => {
 
     const wrong = harness([], {
       getToken: async () => {
-        throw new OwnersApiError(
-          401,
-          "invalid_client",
-          "token request failed: invalid_client",
-          undefined,
-          false,
-        );
+        throw new IdentityError(401, "invalid_client", "token request failed: invalid_client");
       },
     });
     await expect(wrong.client.addOwner(ITWIN, "a@corp.example")).rejects.toMatchObject({

@@ -1,7 +1,8 @@
 import type { InvocationContext } from "@azure/functions";
 import { describe, expect, it } from "vitest";
 import { Logger } from "../../../dev/runner/log.ts";
-import { describeErrorBody, OwnersApiError } from "../../../src/itwin/errors.ts";
+import { ApiError } from "../../../src/itwin/errors/api-error.ts";
+import { describeErrorBody } from "../../../src/itwin/errors/describe-error-body.ts";
 import { invocationLogger } from "../../../src/observability/log.ts";
 import {
   REDACTED,
@@ -189,13 +190,7 @@ describe("where the app and the runner write", () => {
   });
 
   it("an owners-API or IMS error never carries an echoed credential in its message", () => {
-    const error = new OwnersApiError(
-      400,
-      "invalid_client",
-      "bad form: client_secret=s3cr3t",
-      undefined,
-      false,
-    );
+    const error = new ApiError(400, "invalid_client", "bad form: client_secret=s3cr3t");
     expect(error.message).toBe(`bad form: client_secret=${REDACTED}`);
   });
 });
