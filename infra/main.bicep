@@ -13,8 +13,45 @@ targetScope = 'subscription'
 @description('Name of the azd environment; part of every resource name and the azd-env-name tag.')
 param environmentName string
 
+// The regions that offer Flex Consumption, as Azure's own azd template for it lists them
+// (Azure-Samples/functions-quickstart-typescript-azd, infra/main.bicep): elsewhere the plan cannot be
+// created, and this way azd offers only these and a typo fails before anything is deployed.
 @minLength(1)
 @description('Region for every resource; it must offer the Flex Consumption plan.')
+@allowed([
+  'australiaeast'
+  'australiasoutheast'
+  'brazilsouth'
+  'canadacentral'
+  'centralindia'
+  'centralus'
+  'eastasia'
+  'eastus'
+  'eastus2'
+  'eastus2euap'
+  'francecentral'
+  'germanywestcentral'
+  'italynorth'
+  'japaneast'
+  'koreacentral'
+  'northcentralus'
+  'northeurope'
+  'norwayeast'
+  'southafricanorth'
+  'southcentralus'
+  'southeastasia'
+  'southindia'
+  'spaincentral'
+  'swedencentral'
+  'uaenorth'
+  'uksouth'
+  'ukwest'
+  'westcentralus'
+  'westeurope'
+  'westus'
+  'westus2'
+  'westus3'
+])
 @metadata({
   azd: {
     type: 'location'
@@ -136,7 +173,7 @@ var jobsQueueName = 'owner-change-jobs'
 var statusTableName = 'OwnerChanges'
 
 var itwinClientSecretName = 'itwin-client-secret'
-var webhookSecretsName = 'webhook-secrets'
+var webhookSecretName = 'webhook-secrets'
 var deploymentContainerName = 'deployment-package'
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
@@ -196,7 +233,7 @@ module keyVault './app/keyvault.bicep' = {
     enablePurgeProtection: keyVaultPurgeProtection
     itwinClientSecretName: itwinClientSecretName
     itwinClientSecret: itwinClientSecret
-    webhookSecretsName: webhookSecretsName
+    webhookSecretName: webhookSecretName
     webhookSecrets: webhookSecrets
   }
 }
@@ -217,7 +254,7 @@ module rbac './app/rbac.bicep' = {
 // Key Vault references use versionless secret URIs (a trailing slash, no version): they follow the
 // latest version of the secret, so rotating it needs no change here (docs/deploy.md).
 var itwinClientSecretReference = '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.uri}secrets/${itwinClientSecretName}/)'
-var webhookSecretsReference = '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.uri}secrets/${webhookSecretsName}/)'
+var webhookSecretReference = '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.uri}secrets/${webhookSecretName}/)'
 
 // Every app setting the app gets. Secrets are Key Vault references, storage is identity-based
 // (AzureWebJobsStorage__* is read by the host's triggers and by our own queue/table clients alike).
@@ -243,7 +280,7 @@ var appSettings = {
 
   // An unresolvable reference would reach the app as the literal "@Microsoft.KeyVault(...)" text,
   // so the reference is only written once webhook signing is switched on.
-  WEBHOOK_SECRETS: webhookSecretsEnabled ? webhookSecretsReference : ''
+  WEBHOOK_SECRETS: webhookSecretsEnabled ? webhookSecretReference : ''
 
   POLICY_ALLOWED_EMAIL_DOMAINS: policyAllowedEmailDomains
   POLICY_ALLOWED_ITWIN_IDS: policyAllowedItwinIds

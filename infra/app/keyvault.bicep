@@ -28,7 +28,7 @@ param itwinClientSecretName string
 param itwinClientSecret string = ''
 
 @description('Name of the secret holding the webhook signing secrets (whsec_..., comma-separated for rotation).')
-param webhookSecretsName string
+param webhookSecretName string
 
 @secure()
 @description('Optional: a value for the webhook signing secrets. Empty: leave the vault as it is.')
@@ -71,7 +71,7 @@ resource itwinClientSecretValue 'Microsoft.KeyVault/vaults/secrets@2023-07-01' =
 
 resource webhookSecretsValue 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(webhookSecrets)) {
   parent: vault
-  name: webhookSecretsName
+  name: webhookSecretName
   properties: {
     value: webhookSecrets
     contentType: 'text/plain'
