@@ -1,7 +1,9 @@
 import type { Policy } from "./changes/policy.ts";
-import { StatusStore } from "./changes/status-store.ts";
+import { TableStatusStore } from "./changes/status-store.ts";
 import { systemClock } from "./clock.ts";
 import { type Settings, settings } from "./config.ts";
+import { CoordinationStore } from "./coordination/coordination-store.ts";
+import { InstanceRegistry } from "./coordination/instance-registry.ts";
 import { createSignatureVerifier, type SignatureVerifier } from "./http/webhook-signature.ts";
 import { OwnerDirectory } from "./itwin/owner-directory.ts";
 import { createOwnersClient, type OwnersClient, serviceClientEmail } from "./itwin/owners-client.ts";
@@ -10,7 +12,7 @@ import { createTokenProvider } from "./itwin/token-provider.ts";
 import { metrics } from "./observability/metrics.ts";
 import { rememberSecret, rememberToken, secretSettings } from "./observability/redact.ts";
 import { createStorageClients, ensureStorage, type StorageClients } from "./storage/clients.ts";
-import { InstanceRegistry } from "./storage/instance-registry.ts";
+import { TableRows } from "./storage/rows.ts";
 import { KeyedLock } from "./worker/keyed-lock.ts";
 import { WorkInProgress } from "./worker/work-in-progress.ts";
 
@@ -21,7 +23,9 @@ import { WorkInProgress } from "./worker/work-in-progress.ts";
 export interface Services {
   settings: Settings;
   storage: StorageClients;
-  store: StatusStore;
+  store: TableStatusStore;
+  /** Ordering, leases and the mass-removal count, shared by every worker instance. */
+  coordination: CoordinationStore;
   owners: OwnersClient;
   directory: OwnerDirectory;
   /** Live worker processes sharing the API budget. */
@@ -81,7 +85,8 @@ export function buildServices(config: Settings): Services {
   return {
     settings: config,
     storage,
-    store: new StatusStore(storage.statusTable),
+    store: new TableStatusStore(storage.statusTable),
+    coordination: new CoordinationStore(new TableRows(storage.statusTable)),
     owners,
     directory: new OwnerDirectory(owners, { ttlMs: config.OWNER_LIST_CACHE_TTL_MS, clock: systemClock }),
     registry,

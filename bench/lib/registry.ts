@@ -1,18 +1,14 @@
 /**
  * Waiting until the worker processes of a scenario know about each other, through the app's instance
- * registry (src/storage/instance-registry.ts): each process upserts a heartbeat row in the status table
- * (PartitionKey `worker-instances`, column `lastSeen` = epoch ms) on its first worker invocation (only
- * processes that call the API take a share of its budget) and every heartbeat interval after, and counts the rows seen within
- * the stale limit. A process learns of a peer that registered after it only at its own next heartbeat,
+ * registry (src/coordination/instance-registry.ts): each process writes a heartbeat on its first worker
+ * invocation (only processes that call the API take a share of its budget) and every heartbeat interval
+ * after, and counts the heartbeats seen within the stale limit. A process learns of a peer that registered after it only at its own next heartbeat,
  * so until then it takes more than its fair share of the client's budget.
  */
 import { setTimeout as delay } from "node:timers/promises";
 import { RestError, type TableClient } from "@azure/data-tables";
 import { systemClock } from "../../src/clock.ts";
-import { InstanceRegistry } from "../../src/storage/instance-registry.ts";
-
-/** The registry's partition: a private constant of src/storage/instance-registry.ts, repeated here. */
-export const REGISTRY_PARTITION = "worker-instances";
+import { InstanceRegistry } from "../../src/coordination/instance-registry.ts";
 
 /**
  * After every process has beaten again, the count it makes from that beat's listing lands a few ms after
@@ -31,14 +27,7 @@ export interface RegistryTiming {
  * built but never started (its constructor does no I/O), so the bench follows the module if they change.
  */
 export function registryTiming(table: TableClient): RegistryTiming {
-  const probe = new InstanceRegistry(table, { clock: systemClock }) as unknown as {
-    heartbeatMs?: unknown;
-    staleMs?: unknown;
-  };
-  const { heartbeatMs, staleMs } = probe;
-  if (typeof heartbeatMs !== "number" || typeof staleMs !== "number") {
-    throw new Error("InstanceRegistry no longer keeps heartbeatMs/staleMs: update bench/lib/registry.ts");
-  }
+  const { heartbeatMs, staleMs } = new InstanceRegistry(table, { clock: systemClock });
   return { heartbeatMs, staleMs };
 }
 
@@ -47,21 +36,15 @@ interface HeartbeatRow {
   lastSeen: number;
 }
 
+/** The registered processes and their last beats, as the registry itself reads them. */
 async function heartbeatRows(table: TableClient): Promise<HeartbeatRow[]> {
-  const rows: HeartbeatRow[] = [];
   try {
-    for await (const entity of table.listEntities<{ lastSeen?: unknown }>({
-      queryOptions: { filter: `PartitionKey eq '${REGISTRY_PARTITION}'` },
-    })) {
-      if (typeof entity.lastSeen === "number") {
-        rows.push({ instanceId: entity.rowKey ?? "", lastSeen: entity.lastSeen });
-      }
-    }
+    const beats = await new InstanceRegistry(table, { clock: systemClock }).heartbeats();
+    return [...beats].map(([instanceId, { lastSeen }]) => ({ instanceId, lastSeen }));
   } catch (error) {
     if (error instanceof RestError && error.statusCode === 404) return [];
     throw error;
   }
-  return rows;
 }
 
 export interface SettledRegistry {

@@ -1,10 +1,10 @@
 /**
- * Reading the app's status table directly (the storage contract of src/changes/status-store.ts: one
- * row per request, RowKey "status", plain columns `status` and `updatedAt`, the document as JSON), and
- * waiting until a scenario's requests are all terminal.
+ * Reading the app's status documents through its own store (src/changes/status-store.ts), and waiting
+ * until a scenario's requests are all terminal.
  */
 import { setTimeout as delay } from "node:timers/promises";
 import { RestError, TableClient } from "@azure/data-tables";
+import { TableStatusStore } from "../../src/changes/status-store.ts";
 import { progress } from "./log.ts";
 
 export const TERMINAL = new Set(["succeeded", "failed", "rejected"]);
@@ -36,24 +36,19 @@ export function statusTable(connectionString: string, table: string): TableClien
 
 /** Every status row (not the app's other rows in that table). `withDocument` also reads the JSON. */
 export async function readStatusRows(table: TableClient, withDocument = false): Promise<StatusRow[]> {
-  const select = ["PartitionKey", "status", "updatedAt", ...(withDocument ? ["document"] : [])];
-  const rows: StatusRow[] = [];
+  const store = new TableStatusStore(table);
   try {
-    for await (const entity of table.listEntities<{ status: string; updatedAt: string; document?: string }>({
-      queryOptions: { filter: "RowKey eq 'status'", select },
-    })) {
-      rows.push({
-        id: entity.partitionKey ?? "",
-        status: entity.status,
-        updatedAt: entity.updatedAt,
-        ...(entity.document === undefined ? {} : { document: entity.document }),
-      });
-    }
+    if (!withDocument) return await store.listSummaries();
+    return (await store.listDocuments()).map((doc) => ({
+      id: doc.id,
+      status: doc.status,
+      updatedAt: doc.updatedAt,
+      document: JSON.stringify(doc),
+    }));
   } catch (error) {
     if (error instanceof RestError && error.statusCode === 404) return [];
     throw error;
   }
-  return rows;
 }
 
 export function parseDocs(rows: StatusRow[]): StatusDoc[] {

@@ -1,4 +1,5 @@
 import type { QueueClient } from "@azure/storage-queue";
+import type { Clock } from "../clock.ts";
 import { sendJob } from "../storage/messages.ts";
 import { payloadFingerprint, requestIdFor } from "./ids.ts";
 import type { Job, OwnerChange, StatusDocument } from "./model.ts";
@@ -12,7 +13,7 @@ import type { StatusStore } from "./status-store.ts";
 export interface AcceptDeps {
   store: StatusStore;
   jobsQueue: QueueClient;
-  now: () => Date;
+  clock: Clock;
 }
 
 export interface AcceptInput {
@@ -31,7 +32,7 @@ export type AcceptResult =
 export async function acceptChange(input: AcceptInput, deps: AcceptDeps): Promise<AcceptResult> {
   const { change } = input;
   const key = input.idempotencyKey ?? change.id;
-  const doc = newStatusDocument(input, requestIdFor(key, change.source), deps.now());
+  const doc = newStatusDocument(input, requestIdFor(key, change.source), new Date(deps.clock.now()));
   const fingerprint = payloadFingerprint(change);
 
   const stored = await deps.store.create(doc, fingerprint);

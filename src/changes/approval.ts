@@ -1,4 +1,5 @@
 import type { QueueClient } from "@azure/storage-queue";
+import type { Clock } from "../clock.ts";
 import { sendJob } from "../storage/messages.ts";
 import { jobFor } from "./accept.ts";
 import type { StatusDocument } from "./model.ts";
@@ -27,7 +28,7 @@ export type DecisionResult =
 export async function decideHeldChange(
   id: string,
   decision: Decision,
-  deps: { store: StatusStore; jobsQueue: QueueClient; now: () => Date },
+  deps: { store: StatusStore; jobsQueue: QueueClient; clock: Clock },
 ): Promise<DecisionResult> {
   const stored = await deps.store.get(id);
   if (stored === undefined) return { kind: "not-found" };
@@ -42,11 +43,11 @@ export async function decideHeldChange(
   if (current.status !== "held") return { kind: "not-held", doc: current };
   const why = decision.reason === undefined ? "" : `: ${decision.reason}`;
   const doc = decision.approve
-    ? transition(current, "queued", deps.now(), {
+    ? transition(current, "queued", new Date(deps.clock.now()), {
         approvedBy: decision.by,
         note: `approved by ${decision.by}${why}`,
       })
-    : transition(current, "rejected", deps.now(), {
+    : transition(current, "rejected", new Date(deps.clock.now()), {
         note: `rejected by ${decision.by}${why}`,
         error: { code: "RejectedByApprover", message: decision.reason ?? `rejected by ${decision.by}` },
       });

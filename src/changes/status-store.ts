@@ -1,21 +1,19 @@
-import { odata, RestError, type TableClient } from "@azure/data-tables";
+import { odata, type TableClient } from "@azure/data-tables";
 import { redactDeep } from "../observability/redact.ts";
+import { ConcurrentUpdateError, isStatus } from "../storage/rows.ts";
 import type { StatusDocument } from "./model.ts";
 import { isTerminal } from "./status.ts";
 
 /**
- * Status documents in Table Storage. One row per request (PartitionKey = request id), the document as
- * JSON plus a few plain columns an auditor can filter on in Storage Explorer or a Kusto export.
- * A second kind of row remembers, per (iTwin, email), the newest `occurredAt` applied, for ordering.
- * A third, one per change not yet terminal in the partition `pending-changes`, is what crash recovery
- * reads instead of scanning the whole table (docs/reliability.md).
+ * Status documents in Table Storage (I/O shell). One row per request (PartitionKey = request id), the
+ * document as JSON plus a few plain columns an auditor can filter on in Storage Explorer or a Kusto
+ * export. A second kind of row, one per change not yet terminal in the partition `pending-changes`, is
+ * what crash recovery reads instead of scanning the whole table (docs/reliability.md). The same table
+ * holds coordination rows (src/coordination/), in partitions and row keys of their own.
  */
 
 const STATUS_ROW = "status";
-const APPLIED_PREFIX = "applied|";
-const REMOVALS_PREFIX = "removals|";
-/** Contention on one row is brief; ten lost races in a row means something else is wrong. */
-const MAX_SWAP_ATTEMPTS = 10;
+const PENDING_PARTITION = "pending-changes";
 
 interface StatusEntity {
   partitionKey: string;
@@ -28,16 +26,6 @@ interface StatusEntity {
   action: string;
   updatedAt: string;
 }
-
-interface AppliedEntity {
-  partitionKey: string;
-  rowKey: string;
-  occurredAt: string;
-  requestId: string;
-}
-
-const LEASE_PREFIX = "lease|";
-const PENDING_PARTITION = "pending-changes";
 
 interface PendingEntity {
   partitionKey: string;
@@ -52,45 +40,33 @@ export interface PendingChange {
   since: number;
 }
 
-interface LeaseEntity {
-  partitionKey: string;
-  rowKey: string;
-  holder: string;
-  expiresAt: number;
-  generation: number;
-}
-
-interface RemovalsEntity {
-  partitionKey: string;
-  rowKey: string;
-  /** JSON array of the request ids counted; the threshold keeps it small. */
-  requests: string;
-}
-
 export interface StoredStatus {
   doc: StatusDocument;
   fingerprint: string;
   etag: string;
 }
 
-export interface SubjectHolder {
-  occurredAt: string;
-  requestId: string;
+/** Where status documents are kept; test/support has an in-memory one for the worker's unit tests. */
+export interface StatusStore {
+  create(
+    doc: StatusDocument,
+    fingerprint: string,
+  ): Promise<{ created: true; etag: string } | { created: false; existing: StoredStatus }>;
+  get(id: string): Promise<StoredStatus | undefined>;
+  /** Throws ConcurrentUpdateError when the document changed since `etag` was read. */
+  replace(doc: StatusDocument, fingerprint: string, etag: string): Promise<string>;
+  listPending(before: Date, max: number): Promise<PendingChange[]>;
+  forgetPending(id: string): Promise<void>;
 }
 
-/** Whether the decision holding a (iTwin, email) is newer than one made at `occurredAt`. */
-export function isNewerDecision(holder: SubjectHolder | undefined, occurredAt: string): boolean {
-  return holder !== undefined && holder.occurredAt > occurredAt;
+/** A status document's plain columns, for listing many without reading every document. */
+export interface StatusSummary {
+  id: string;
+  status: StatusDocument["status"];
+  updatedAt: string;
 }
 
-export class ConcurrentUpdateError extends Error {
-  constructor(id: string) {
-    super(`status of ${id} was changed by another invocation`);
-    this.name = "ConcurrentUpdateError";
-  }
-}
-
-export class StatusStore {
+export class TableStatusStore implements StatusStore {
   constructor(private readonly table: TableClient) {}
 
   /**
@@ -145,7 +121,7 @@ export class StatusStore {
       const response = await this.table.updateEntity(toEntity(doc, fingerprint), "Replace", { etag });
       newEtag = response.etag ?? "";
     } catch (error) {
-      if (isStatus(error, 412)) throw new ConcurrentUpdateError(doc.id);
+      if (isStatus(error, 412)) throw new ConcurrentUpdateError(`status of ${doc.id}`);
       throw error;
     }
     if (isTerminal(doc.status)) await this.forgetPending(doc.id).catch(() => undefined);
@@ -177,111 +153,33 @@ export class StatusStore {
     }
   }
 
-  /**
-   * Reserves the (iTwin, email) for a change decided at `occurredAt`, before the API is called: false
-   * when a newer decision holds it already — this one is then superseded. The newest decision wins
-   * even if applying it fails later: an older one must not undo it.
-   */
-  reserveSubject(itwinId: string, email: string, occurredAt: string, requestId: string): Promise<boolean> {
-    const rowKey = appliedRowKey(email);
-    return this.swapRow<AppliedEntity>(itwinId, rowKey, (current) => {
-      if (current?.requestId === requestId) return current;
-      if (isNewerDecision(current, occurredAt)) return undefined;
-      return { partitionKey: itwinId, rowKey, occurredAt, requestId };
+  /** Every status document's plain columns (bench, operators); a full scan of the status rows. */
+  async listSummaries(): Promise<StatusSummary[]> {
+    const found: StatusSummary[] = [];
+    const rows = this.table.listEntities<StatusEntity>({
+      queryOptions: {
+        filter: odata`RowKey eq ${STATUS_ROW}`,
+        select: ["PartitionKey", "status", "updatedAt"],
+      },
     });
-  }
-
-  /** The decision holding the (iTwin, email), for the status note of a superseded change. */
-  async subjectHolder(itwinId: string, email: string): Promise<SubjectHolder | undefined> {
-    try {
-      const entity = await this.table.getEntity<AppliedEntity>(itwinId, appliedRowKey(email));
-      return { occurredAt: entity.occurredAt, requestId: entity.requestId };
-    } catch (error) {
-      if (isStatus(error, 404)) return undefined;
-      throw error;
+    for await (const row of rows) {
+      found.push({
+        id: row.partitionKey,
+        status: row.status as StatusSummary["status"],
+        updatedAt: row.updatedAt,
+      });
     }
+    return found;
   }
 
-  /**
-   * Counts one removal by `requestId` for the iTwin in the window starting at `windowStart`, unless
-   * `limit` other removals were counted there already: returns whether this one fits. A request counts
-   * once however often it is retried; concurrent workers never both take the last slot.
-   */
-  takeRemovalSlot(itwinId: string, windowStart: string, limit: number, requestId: string): Promise<boolean> {
-    const rowKey = `${REMOVALS_PREFIX}${windowStart}`;
-    return this.swapRow<RemovalsEntity>(itwinId, rowKey, (current) => {
-      const requests: string[] = current === undefined ? [] : JSON.parse(current.requests);
-      if (requests.includes(requestId)) return current;
-      if (requests.length >= limit) return undefined;
-      return { partitionKey: itwinId, rowKey, requests: JSON.stringify([...requests, requestId]) };
+  /** Every status document; a full scan of the status rows. */
+  async listDocuments(): Promise<StatusDocument[]> {
+    const found: StatusDocument[] = [];
+    const rows = this.table.listEntities<StatusEntity>({
+      queryOptions: { filter: odata`RowKey eq ${STATUS_ROW}`, select: ["document"] },
     });
-  }
-
-  /**
-   * Takes the lease `name` in the iTwin's partition for `holder`, unless someone else holds it
-   * unexpired. Leases make steps that must not overlap across instances run one at a time: removals
-   * from one iTwin (so two cannot each see the other owner and together leave none), and calls for one
-   * person on one iTwin (so an older decision's call cannot land after a newer one's). Returns the
-   * lease's generation — how many times a holder reported a change through it — or undefined if busy.
-   * Taking over a lease that was never released (its holder died, or this holder's earlier delivery
-   * did) counts as a change: the dead holder may have changed the iTwin without saying so.
-   */
-  async acquireLease(
-    itwinId: string,
-    name: string,
-    holder: string,
-    now: number,
-    ttlMs: number,
-  ): Promise<number | undefined> {
-    const rowKey = `${LEASE_PREFIX}${name}`;
-    let generation = 0;
-    const taken = await this.swapRow<LeaseEntity>(itwinId, rowKey, (current) => {
-      if (current !== undefined && current.holder !== holder && current.expiresAt > now) return undefined;
-      const abandoned = current !== undefined && current.holder !== "";
-      generation = (current?.generation ?? 0) + (abandoned ? 1 : 0);
-      return { partitionKey: itwinId, rowKey, holder, expiresAt: now + ttlMs, generation };
-    });
-    return taken ? generation : undefined;
-  }
-
-  /** Gives a lease back; `changed` bumps its generation, telling other instances their view is old. */
-  async releaseLease(itwinId: string, name: string, holder: string, changed: boolean): Promise<void> {
-    await this.swapRow<LeaseEntity>(itwinId, `${LEASE_PREFIX}${name}`, (current) =>
-      current === undefined || current.holder !== holder
-        ? current
-        : { ...current, holder: "", expiresAt: 0, generation: current.generation + (changed ? 1 : 0) },
-    );
-  }
-
-  /**
-   * Compare-and-swap on one row: `next` sees the current row (or none) and returns its replacement,
-   * the current row itself when it is already as wanted (true, nothing written), or undefined to refuse
-   * (false). Insert conflicts and ETag mismatches mean another writer won; read again.
-   */
-  private async swapRow<E extends { partitionKey: string; rowKey: string }>(
-    partitionKey: string,
-    rowKey: string,
-    next: (current: E | undefined) => E | undefined,
-  ): Promise<boolean> {
-    for (let attempt = 0; attempt < MAX_SWAP_ATTEMPTS; attempt++) {
-      let current: (E & { etag: string }) | undefined;
-      try {
-        current = await this.table.getEntity<E>(partitionKey, rowKey);
-      } catch (error) {
-        if (!isStatus(error, 404)) throw error;
-      }
-      const replacement = next(current);
-      if (replacement === undefined) return false;
-      if (replacement === current) return true;
-      try {
-        if (current === undefined) await this.table.createEntity(replacement);
-        else await this.table.updateEntity(replacement, "Replace", { etag: current.etag });
-        return true;
-      } catch (error) {
-        if (!isStatus(error, 409) && !isStatus(error, 412)) throw error;
-      }
-    }
-    throw new ConcurrentUpdateError(`${partitionKey}/${rowKey}`);
+    for await (const row of rows) found.push(JSON.parse(row.document) as StatusDocument);
+    return found;
   }
 
   /** A cheap round trip that proves the table is reachable (for the health check). */
@@ -303,13 +201,4 @@ function toEntity(doc: StatusDocument, fingerprint: string): StatusEntity {
     action: doc.action,
     updatedAt: doc.updatedAt,
   };
-}
-
-/** Row keys may not contain / \ # ? or control characters; URI-encoding removes all of them. */
-function appliedRowKey(email: string): string {
-  return APPLIED_PREFIX + encodeURIComponent(email);
-}
-
-function isStatus(error: unknown, status: number): boolean {
-  return error instanceof RestError && error.statusCode === status;
 }

@@ -3,10 +3,11 @@ import { decideHeldChange } from "../changes/approval.ts";
 import { REQUEST_ID_PATTERN } from "../changes/ids.ts";
 import { parseJsonBody, validationProblem } from "../changes/intake.ts";
 import { decisionSchema } from "../changes/model.ts";
-import { ConcurrentUpdateError } from "../changes/status-store.ts";
+import { systemClock } from "../clock.ts";
 import { problem, problemResponse } from "../http/problem.ts";
 import { invocationLogger } from "../observability/log.ts";
 import { services } from "../services.ts";
+import { ConcurrentUpdateError } from "../storage/rows.ts";
 
 const DECISIONS = { approve: true, reject: false } as const;
 
@@ -37,7 +38,7 @@ export async function decideOwnerChange(
     result = await decideHeldChange(
       id,
       { approve: DECISIONS[decision as keyof typeof DECISIONS], ...parsed.data },
-      { store, jobsQueue: storage.jobsQueue, now: () => new Date() },
+      { store, jobsQueue: storage.jobsQueue, clock: systemClock },
     );
   } catch (error) {
     if (error instanceof ConcurrentUpdateError) {

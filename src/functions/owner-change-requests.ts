@@ -1,6 +1,7 @@
 import { app, type InvocationContext } from "@azure/functions";
 import { acceptChange } from "../changes/accept.ts";
 import { parseQueueRequest } from "../changes/intake.ts";
+import { systemClock } from "../clock.ts";
 import { invocationLogger } from "../observability/log.ts";
 import { services } from "../services.ts";
 import { poisonTrigger } from "./poison.ts";
@@ -32,7 +33,7 @@ export async function ownerChangeRequestsIntake(message: unknown, context: Invoc
         ? { idempotencyKey: `msg:${messageId}` }
         : {}),
     },
-    { store, jobsQueue: storage.jobsQueue, now: () => new Date() },
+    { store, jobsQueue: storage.jobsQueue, clock: systemClock },
   );
   if (result.kind === "key-reused") {
     const reason = `The id was already used for a different request (${result.doc.id})`;

@@ -1,5 +1,6 @@
 import { app, type InvocationContext } from "@azure/functions";
 import { fieldErrors, jobSchema } from "../changes/model.ts";
+import { systemClock } from "../clock.ts";
 import { tryParseJson } from "../json.ts";
 import { invocationLogger } from "../observability/log.ts";
 import { services } from "../services.ts";
@@ -9,7 +10,8 @@ import { poisonTrigger } from "./poison.ts";
 /** The worker on the internal `owner-change-jobs` queue (design §4). */
 export async function ownerChangeWorker(message: unknown, context: InvocationContext): Promise<void> {
   const meta = context.triggerMetadata ?? {};
-  const { storage, store, owners, directory, policy, locks, settings, registry, working } = services();
+  const { storage, store, coordination, owners, directory, policy, locks, settings, registry, working } =
+    services();
   await services().ready();
   // Only processes that call the API take a share of its budget, so only the worker registers.
   await registry.start();
@@ -41,13 +43,14 @@ export async function ownerChangeWorker(message: unknown, context: InvocationCon
       },
       {
         store,
+        coordination,
         owners,
         directory,
         jobsQueue: storage.jobsQueue,
         policy,
         locks,
         instanceId: registry.instanceId,
-        now: () => new Date(),
+        clock: systemClock,
         maxAttempts: settings.RETRY_MAX_ATTEMPTS,
         log: log.info,
       },

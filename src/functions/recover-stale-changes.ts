@@ -1,4 +1,5 @@
 import { app, type InvocationContext, type Timer } from "@azure/functions";
+import { systemClock } from "../clock.ts";
 import { invocationLogger } from "../observability/log.ts";
 import { services } from "../services.ts";
 import { recoverStaleChanges } from "../worker/recover-stale.ts";
@@ -15,7 +16,7 @@ export async function recoverStaleChangesTimer(timer: Timer, context: Invocation
     store,
     jobsQueue: storage.jobsQueue,
     heartbeats: () => registry.heartbeats(),
-    now: () => new Date(),
+    clock: systemClock,
     afterMs: settings.RECOVERY_AFTER_SECONDS * 1000,
     log: log.warn,
   });

@@ -3,6 +3,7 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import pMap from "p-map";
 import { type AcceptResult, acceptChange } from "../changes/accept.ts";
 import { MAX_HTTP_BODY_BYTES, parseHttpSubmission, parseIdempotencyKey } from "../changes/intake.ts";
+import { systemClock } from "../clock.ts";
 import { type Problem, problem, problemResponse } from "../http/problem.ts";
 import { declaredContentLength, readBodyWithin } from "../http/read-body.ts";
 import { invocationLogger } from "../observability/log.ts";
@@ -61,7 +62,7 @@ export async function submitOwnerChanges(
   if (!submission.ok) return refuse(submission.problem);
 
   const { store, storage } = services();
-  const deps = { store, jobsQueue: storage.jobsQueue, now: () => new Date() };
+  const deps = { store, jobsQueue: storage.jobsQueue, clock: systemClock };
   // A signed webhook's id names the delivery (and is vouched for, unlike the header), so a redelivery
   // is the same request. In a batch, an item without its own `id` is keyed by its place in it.
   const requestKey = webhookId ?? headerKey?.key;

@@ -2,6 +2,7 @@ import { TableClient } from "@azure/data-tables";
 import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from "@azure/identity";
 import { type QueueClient, QueueServiceClient } from "@azure/storage-queue";
 import type { StorageSettings } from "../config.ts";
+import { poisonQueueName } from "./queue-rules.ts";
 
 /** Every storage call gives up after this long per try, so a stalled account cannot hang an invocation. */
 const STORAGE_TRY_TIMEOUT_MS = 10_000;
@@ -60,11 +61,6 @@ export function createStorageClients(
     jobsPoisonQueue: queues.getQueueClient(poisonQueueName(settings.OWNER_CHANGE_JOBS_QUEUE)),
     statusTable,
   };
-}
-
-/** The Functions host's naming rule for the queue a message goes to after `maxDequeueCount` failures. */
-export function poisonQueueName(queue: string): string {
-  return `${queue}-poison`;
 }
 
 function storageCredential(settings: StorageSettings): TokenCredential {

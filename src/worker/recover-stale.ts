@@ -2,11 +2,13 @@ import type { QueueClient } from "@azure/storage-queue";
 import pMap from "p-map";
 import { jobFor } from "../changes/accept.ts";
 import { transition } from "../changes/status.ts";
-import { ConcurrentUpdateError, type StatusStore } from "../changes/status-store.ts";
+import type { StatusStore } from "../changes/status-store.ts";
+import type { Clock } from "../clock.ts";
+import type { Heartbeat } from "../coordination/instance-registry.ts";
 import type { Log } from "../observability/log.ts";
-import type { Heartbeat } from "../storage/instance-registry.ts";
 import { sendJob } from "../storage/messages.ts";
-import { CLAIM_EXPIRY_MS } from "./process-job.ts";
+import { ConcurrentUpdateError } from "../storage/rows.ts";
+import { CLAIM_EXPIRY_MS } from "./claim.ts";
 import { planRecovery, type RecoveryDecision, type RecoveryFacts } from "./recovery-plan.ts";
 
 /**
@@ -21,7 +23,7 @@ export interface RecoveryDeps {
   jobsQueue: QueueClient;
   /** Worker instance id → its last heartbeat. */
   heartbeats: () => Promise<ReadonlyMap<string, Heartbeat>>;
-  now: () => Date;
+  clock: Clock;
   afterMs: number;
   log: Log;
 }
@@ -35,16 +37,13 @@ export type RecoveryCounts = Record<RecoveryDecision["kind"] | "raced", number>;
 
 export async function recoverStaleChanges(deps: RecoveryDeps): Promise<RecoveryCounts> {
   const counts: RecoveryCounts = { forget: 0, wait: 0, redrive: 0, "give-up": 0, raced: 0 };
-  const started = deps.now();
+  const started = deps.clock.now();
   // A change listed (or re-listed) more recently than afterMs cannot be overdue yet.
-  const pending = await deps.store.listPending(
-    new Date(started.getTime() - deps.afterMs),
-    MAX_CHANGES_PER_RUN,
-  );
+  const pending = await deps.store.listPending(new Date(started - deps.afterMs), MAX_CHANGES_PER_RUN);
   if (pending.length === 0) return counts;
   const [heartbeats, oldestWaitingJobAt] = await Promise.all([deps.heartbeats(), oldestWaitingJob(deps)]);
   const facts: RecoveryFacts = {
-    now: started.getTime(),
+    now: started,
     afterMs: deps.afterMs,
     claimExpiryMs: CLAIM_EXPIRY_MS,
     heartbeats,
@@ -61,7 +60,7 @@ export async function recoverStaleChanges(deps: RecoveryDeps): Promise<RecoveryC
         if (stored !== undefined && (decision.kind === "redrive" || decision.kind === "give-up")) {
           const { doc, fingerprint, etag } = stored;
           const recoveries = (doc.recoveries ?? 0) + 1;
-          const at = deps.now();
+          const at = new Date(deps.clock.now());
           if (decision.kind === "redrive") {
             const note = `recovered: ${decision.reason}; new job sent`;
             const next = transition(doc, "queued", at, { note, recoveries, retryAt: at.toISOString() });

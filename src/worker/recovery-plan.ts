@@ -1,6 +1,6 @@
 import type { StatusDocument } from "../changes/model.ts";
 import { isTerminal } from "../changes/status.ts";
-import type { Heartbeat } from "../storage/instance-registry.ts";
+import type { Heartbeat } from "../coordination/instance-registry.ts";
 
 /**
  * What crash recovery does with one pending change (docs/reliability.md). Pure: the timer's shell

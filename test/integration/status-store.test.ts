@@ -1,13 +1,16 @@
 import { TableClient } from "@azure/data-tables";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { transition } from "../../src/changes/status.ts";
-import { StatusStore } from "../../src/changes/status-store.ts";
-import { type AzuriteInstance, startAzurite } from "../support/azurite.ts";
+import { TableStatusStore } from "../../src/changes/status-store.ts";
+import { CoordinationStore } from "../../src/coordination/coordination-store.ts";
+import { TableRows } from "../../src/storage/rows.ts";
+import { type AzuriteInstance, startAzurite } from "../../dev/stack/azurite.ts";
 import { queuedDoc } from "../support/fixtures.ts";
 
 /** The status store's coordination rows in a real (azurite) table. */
 let azurite: AzuriteInstance;
-let store: StatusStore;
+let store: TableStatusStore;
+let coordination: CoordinationStore;
 
 beforeAll(async () => {
   azurite = await startAzurite();
@@ -15,7 +18,8 @@ beforeAll(async () => {
     allowInsecureConnection: true,
   });
   await table.createTable();
-  store = new StatusStore(table);
+  store = new TableStatusStore(table);
+  coordination = new CoordinationStore(new TableRows(table));
 });
 afterAll(async () => {
   await azurite?.close();
@@ -71,21 +75,21 @@ describe("leases", () => {
   const ITWIN = "5e3b1a7e-8c1d-4f3a-9b2e-00000000000a";
 
   it("keeps the generation when a released lease is taken, bumps it when a holder reported a change", async () => {
-    expect(await store.acquireLease(ITWIN, "removal", "r-a", 1000, 120_000)).toBe(0);
-    expect(await store.acquireLease(ITWIN, "removal", "r-b", 2000, 120_000)).toBeUndefined();
-    await store.releaseLease(ITWIN, "removal", "r-a", false);
-    expect(await store.acquireLease(ITWIN, "removal", "r-b", 2000, 120_000)).toBe(0);
-    await store.releaseLease(ITWIN, "removal", "r-b", true);
-    expect(await store.acquireLease(ITWIN, "removal", "r-c", 3000, 120_000)).toBe(1);
-    await store.releaseLease(ITWIN, "removal", "r-c", false);
+    expect(await coordination.acquireLease(ITWIN, "removal", "r-a", 1000, 120_000)).toBe(0);
+    expect(await coordination.acquireLease(ITWIN, "removal", "r-b", 2000, 120_000)).toBeUndefined();
+    await coordination.releaseLease(ITWIN, "removal", "r-a", false);
+    expect(await coordination.acquireLease(ITWIN, "removal", "r-b", 2000, 120_000)).toBe(0);
+    await coordination.releaseLease(ITWIN, "removal", "r-b", true);
+    expect(await coordination.acquireLease(ITWIN, "removal", "r-c", 3000, 120_000)).toBe(1);
+    await coordination.releaseLease(ITWIN, "removal", "r-c", false);
   });
 
   it("bumps the generation when a lease its holder never released is taken over: the holder may have changed things", async () => {
     const other = `${ITWIN.slice(0, -1)}b`;
-    expect(await store.acquireLease(other, "removal", "r-dead", 1000, 120_000)).toBe(0);
+    expect(await coordination.acquireLease(other, "removal", "r-dead", 1000, 120_000)).toBe(0);
     // Expired: another change takes it over.
-    expect(await store.acquireLease(other, "removal", "r-next", 121_001, 120_000)).toBe(1);
+    expect(await coordination.acquireLease(other, "removal", "r-next", 121_001, 120_000)).toBe(1);
     // Re-driven after a crash: the same holder takes its own unreleased lease back, also a takeover.
-    expect(await store.acquireLease(other, "removal", "r-next", 130_000, 120_000)).toBe(2);
+    expect(await coordination.acquireLease(other, "removal", "r-next", 130_000, 120_000)).toBe(2);
   });
 });

@@ -2,7 +2,8 @@ import type { QueueClient } from "@azure/storage-queue";
 import { describe, expect, it } from "vitest";
 import { type AcceptInput, acceptChange } from "../../../src/changes/accept.ts";
 import type { Job, OwnerChange, StatusDocument } from "../../../src/changes/model.ts";
-import type { StatusStore, StoredStatus } from "../../../src/changes/status-store.ts";
+import { FakeClock } from "../../support/fake-clock.ts";
+import { MemoryStatusStore, recordingQueue } from "../../support/memory-stores.ts";
 
 /**
  * The accept path both intakes share, with the status table and the jobs queue replaced by in-memory
@@ -13,27 +14,10 @@ const ITWIN = "5e3b1a7e-8c1d-4f3a-9b2e-000000000001";
 const NOW = new Date("2026-11-23T12:00:00.000Z");
 
 function setup() {
-  const rows = new Map<string, StoredStatus>();
-  const sent: { job: Job; options: unknown }[] = [];
-  const store = {
-    async create(doc: StatusDocument, fingerprint: string) {
-      const existing = rows.get(doc.id);
-      if (existing !== undefined) return { created: false as const, existing };
-      rows.set(doc.id, { doc, fingerprint, etag: "e1" });
-      return { created: true as const, etag: "e1" };
-    },
-  };
-  const jobsQueue = {
-    sendMessage: async (text: string, options?: unknown) => {
-      sent.push({ job: JSON.parse(text) as Job, options });
-      return {};
-    },
-  };
-  const deps = {
-    store: store as unknown as StatusStore,
-    jobsQueue: jobsQueue as unknown as QueueClient,
-    now: () => NOW,
-  };
+  const store = new MemoryStatusStore();
+  const { rows } = store;
+  const { queue: jobsQueue, sent } = recordingQueue();
+  const deps = { store, jobsQueue, clock: new FakeClock(NOW.getTime()) };
   const accept = (change: Partial<OwnerChange>, input: Partial<Omit<AcceptInput, "change">> = {}) =>
     acceptChange(
       {
@@ -87,7 +71,7 @@ describe("acceptChange", () => {
           attempt: 1,
           correlationId: "c-7",
         },
-        options: {},
+        delayMs: 0,
       },
     ]);
   });

@@ -1,19 +1,19 @@
-import type { QueueClient } from "@azure/storage-queue";
 import { describe, expect, it } from "vitest";
 import type { Job, StatusDocument } from "../../../src/changes/model.ts";
 import type { Policy } from "../../../src/changes/policy.ts";
-import {
-  ConcurrentUpdateError,
-  type StatusStore,
-  type StoredStatus,
-} from "../../../src/changes/status-store.ts";
-import { OwnersApiError, PACED_CODE, RetryLaterError } from "../../../src/itwin/errors.ts";
+import { CoordinationStore } from "../../../src/coordination/coordination-store.ts";
+import { ApiError } from "../../../src/itwin/errors/api-error.ts";
+import { PacedWaitError } from "../../../src/itwin/errors/paced-wait-error.ts";
+import { RetryLaterError } from "../../../src/itwin/errors/retry-later-error.ts";
 import { OwnerDirectory } from "../../../src/itwin/owner-directory.ts";
 import type { Member, OwnersClient } from "../../../src/itwin/owners-client.ts";
+import type { Row } from "../../../src/storage/rows.ts";
+import { CLAIM_EXPIRY_MS } from "../../../src/worker/claim.ts";
 import { KeyedLock } from "../../../src/worker/keyed-lock.ts";
-import { CLAIM_EXPIRY_MS, processJob, type WorkerDeps } from "../../../src/worker/process-job.ts";
+import { processJob, type WorkerDeps } from "../../../src/worker/process-job.ts";
 import { FakeClock } from "../../support/fake-clock.ts";
 import { ITWIN_ID, openPolicy, SERVICE_CLIENT_EMAIL } from "../../support/fixtures.ts";
+import { MemoryRows, MemoryStatusStore, recordingQueue } from "../../support/memory-stores.ts";
 
 /**
  * The worker's decisions with the storage and the API replaced by small in-memory stand-ins: which
@@ -23,66 +23,12 @@ import { ITWIN_ID, openPolicy, SERVICE_CLIENT_EMAIL } from "../../support/fixtur
 const ITWIN = ITWIN_ID;
 const SERVICE = SERVICE_CLIENT_EMAIL;
 
-class MemoryStore {
-  rows = new Map<string, StoredStatus>();
-  subjects = new Map<string, { occurredAt: string; requestId: string }>();
-  slots = new Map<string, string[]>();
-  private version = 0;
-
-  put(doc: StatusDocument): void {
-    this.rows.set(doc.id, { doc, fingerprint: "f", etag: `e${this.version++}` });
-  }
-  async get(id: string) {
-    return this.rows.get(id);
-  }
-  async replace(doc: StatusDocument, fingerprint: string, etag: string) {
-    if (this.rows.get(doc.id)?.etag !== etag) throw new ConcurrentUpdateError(doc.id);
-    const next = `e${this.version++}`;
-    this.rows.set(doc.id, { doc, fingerprint, etag: next });
-    return next;
-  }
-  async reserveSubject(itwinId: string, email: string, occurredAt: string, requestId: string) {
-    const key = `${itwinId}|${email}`;
-    const current = this.subjects.get(key);
-    if (current !== undefined && current.requestId !== requestId && current.occurredAt > occurredAt)
-      return false;
-    this.subjects.set(key, { occurredAt, requestId });
-    return true;
-  }
-  async subjectHolder(itwinId: string, email: string) {
-    return this.subjects.get(`${itwinId}|${email}`);
-  }
-  leases = new Map<string, { holder: string; expiresAt: number; generation: number }>();
-  async acquireLease(itwinId: string, name: string, holder: string, now: number, ttlMs: number) {
-    const key = `${itwinId}|${name}`;
-    const current = this.leases.get(key);
-    if (current !== undefined && current.holder !== holder && current.expiresAt > now) return undefined;
-    const abandoned = current !== undefined && current.holder !== "";
-    const generation = (current?.generation ?? 0) + (abandoned ? 1 : 0);
-    this.leases.set(key, { holder, expiresAt: now + ttlMs, generation });
-    return generation;
-  }
-  async releaseLease(itwinId: string, name: string, holder: string, changed: boolean) {
-    const key = `${itwinId}|${name}`;
-    const current = this.leases.get(key);
-    if (current?.holder !== holder) return;
-    this.leases.set(key, { holder: "", expiresAt: 0, generation: current.generation + (changed ? 1 : 0) });
-  }
-  async takeRemovalSlot(itwinId: string, window: string, limit: number, requestId: string) {
-    const key = `${itwinId}|${window}`;
-    const taken = this.slots.get(key) ?? [];
-    if (taken.includes(requestId)) return true;
-    if (taken.length >= limit) return false;
-    this.slots.set(key, [...taken, requestId]);
-    return true;
-  }
-}
-
 function setup(options: { owners?: Member[]; policy?: Partial<Policy> } = {}) {
   const clock = new FakeClock(Date.parse("2026-11-23T12:00:00Z"));
-  const store = new MemoryStore();
+  const store = new MemoryStatusStore();
+  const rows = new MemoryRows();
+  const coordination = new CoordinationStore(rows);
   const calls: string[] = [];
-  const sent: { job: Job; delayMs: number }[] = [];
   let owners = options.owners ?? [
     { id: "svc", email: SERVICE },
     { id: "m-ann", email: "ann@corp.example" },
@@ -106,21 +52,17 @@ function setup(options: { owners?: Member[]; policy?: Partial<Policy> } = {}) {
       return { kind: found ? "removed" : "not-owner" };
     },
   };
-  const jobsQueue = {
-    sendMessage: async (text: string, opts?: { visibilityTimeout?: number }) => {
-      sent.push({ job: JSON.parse(text) as Job, delayMs: (opts?.visibilityTimeout ?? 0) * 1000 });
-      return {};
-    },
-  } as unknown as QueueClient;
+  const { queue: jobsQueue, sent } = recordingQueue();
   const deps: WorkerDeps = {
-    store: store as unknown as StatusStore,
+    store,
+    coordination,
     owners: api,
     directory: new OwnerDirectory(api, { ttlMs: 60_000, clock }),
     jobsQueue,
     policy: { ...openPolicy, ...options.policy },
     locks: new KeyedLock(),
     instanceId: "worker-1",
-    now: () => new Date(clock.now()),
+    clock,
     random: () => 0,
     maxAttempts: 3,
     log: () => undefined,
@@ -129,7 +71,7 @@ function setup(options: { owners?: Member[]; policy?: Partial<Policy> } = {}) {
   const addedElsewhere = (member: Member) => {
     owners = [...owners, member];
   };
-  return { clock, store, calls, sent, deps, api, addedElsewhere };
+  return { clock, store, rows, coordination, calls, sent, deps, api, addedElsewhere };
 }
 
 function queued(
@@ -249,10 +191,7 @@ describe("processJob: retries", () => {
     const { store, sent, deps, api } = setup();
     const doc = queued("r-dddddddd", "add", "fay@corp.example");
     store.put(doc);
-    api.next = () =>
-      Promise.reject(
-        new RetryLaterError(8000, new OwnersApiError(429, PACED_CODE, "wait", undefined, true), false),
-      );
+    api.next = () => Promise.reject(new PacedWaitError(8000));
     deps.random = () => 0.999;
     await expect(processJob(jobOf(doc, 2), delivery("m"), deps)).resolves.toMatchObject({
       kind: "rescheduled",
@@ -267,9 +206,7 @@ describe("processJob: retries", () => {
     const doc = queued("r-eeeeeeee", "add", "gus@corp.example");
     store.put(doc);
     api.next = () =>
-      Promise.reject(
-        new RetryLaterError(30_000, new OwnersApiError(429, "RateLimitExceeded", "no", "corr-1", true)),
-      );
+      Promise.reject(new RetryLaterError(30_000, new ApiError(429, "RateLimitExceeded", "no", "corr-1")));
     await processJob(jobOf(doc, 2), delivery("m"), deps);
     expect(sent[0]?.job.attempt).toBe(3);
     await expect(processJob(jobOf(doc, 3), delivery("m2"), deps)).resolves.toMatchObject({
@@ -288,7 +225,7 @@ describe("processJob: removals", () => {
       id: `m-${name}`,
       email: name === "svc" ? SERVICE : `${name}@corp.example`,
     }));
-    const { store, calls, deps } = setup({ owners, policy: { massRemovalThreshold: 1 } });
+    const { store, rows, calls, deps } = setup({ owners, policy: { massRemovalThreshold: 1 } });
     const first = queued("r-ffffffff", "remove", "ann@corp.example");
     store.put(first);
     await processJob(jobOf(first), delivery("m1"), deps);
@@ -296,7 +233,8 @@ describe("processJob: removals", () => {
     store.put(second);
     await expect(processJob(jobOf(second), delivery("m2"), deps)).resolves.toMatchObject({ status: "held" });
     expect(calls.filter((c) => c.startsWith("DELETE"))).toEqual(["DELETE m-ann"]);
-    expect(store.slots.get(`${ITWIN}|2026-11-23T12:00:00.000Z`)).toEqual(["r-ffffffff"]);
+    const window = await rows.read<Row & { requests: string }>(ITWIN, "removals|2026-11-23T12:00:00.000Z");
+    expect(JSON.parse(window?.requests ?? "[]")).toEqual(["r-ffffffff"]);
 
     const held = store.rows.get(second.id)?.doc as StatusDocument;
     store.put({ ...held, status: "queued", approvedBy: "lead@corp.example" });
@@ -368,11 +306,7 @@ describe("processJob: ordering", () => {
     const doc = queued("r-nnnnnnnn", "remove", "ann@corp.example");
     first.store.put(doc);
     // Another instance holds the iTwin's removal lease right now.
-    first.store.leases.set(`${ITWIN}|removal`, {
-      holder: "r-other",
-      expiresAt: first.clock.now() + 60_000,
-      generation: 0,
-    });
+    await first.coordination.acquireLease(ITWIN, "removal", "r-other", first.clock.now(), 60_000);
     await expect(processJob(jobOf(doc), delivery("m"), first.deps)).resolves.toMatchObject({
       kind: "rescheduled",
     });
@@ -381,19 +315,16 @@ describe("processJob: ordering", () => {
   });
 
   it("waits for another instance's change to the same person and iTwin before calling the API", async () => {
-    const { store, calls, sent, deps, clock } = setup();
+    const { store, rows, coordination, calls, sent, deps, clock } = setup();
     const doc = queued("r-oooooooo", "add", "ann@corp.example", { occurredAt: "2026-11-23T11:00:00.000Z" });
     store.put(doc);
-    store.leases.set(`${ITWIN}|subject|ann%40corp.example`, {
-      holder: "r-other",
-      expiresAt: clock.now() + 60_000,
-      generation: 0,
-    });
+    const person = "subject|ann%40corp.example";
+    await coordination.acquireLease(ITWIN, person, "r-other", clock.now(), 60_000);
     await expect(processJob(jobOf(doc), delivery("m"), deps)).resolves.toMatchObject({ kind: "rescheduled" });
     expect(calls).toEqual([]);
     expect(sent[0]?.job.attempt).toBe(1);
-    store.leases.clear();
+    await coordination.releaseLease(ITWIN, person, "r-other", false);
     await expect(processJob(jobOf(doc), delivery("m2"), deps)).resolves.toMatchObject({ outcome: "added" });
-    expect(store.leases.get(`${ITWIN}|subject|ann%40corp.example`)?.holder).toBe("");
+    expect((await rows.read<Row & { holder: string }>(ITWIN, `lease|${person}`))?.holder).toBe("");
   });
 });

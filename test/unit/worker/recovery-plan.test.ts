@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { StatusDocument } from "../../../src/changes/model.ts";
-import type { Heartbeat } from "../../../src/storage/instance-registry.ts";
+import type { Heartbeat } from "../../../src/coordination/instance-registry.ts";
 import { planRecovery, type RecoveryFacts } from "../../../src/worker/recovery-plan.ts";
 import { queuedDoc } from "../../support/fixtures.ts";
 

@@ -38,8 +38,10 @@ export interface Heartbeat {
 
 export class InstanceRegistry {
   readonly instanceId: string;
-  private readonly heartbeatMs: number;
-  private readonly staleMs: number;
+  /** How often this process beats. */
+  readonly heartbeatMs: number;
+  /** A heartbeat older than this is a process that stopped without saying so. */
+  readonly staleMs: number;
   private live = 1;
   private rank = 0;
   private lastBeatAt = Number.NEGATIVE_INFINITY;
