@@ -4,7 +4,8 @@
 //
 // test/unit/infra/consistency.test.ts reads this folder as text and keeps it in step with
 // src/config.ts and host.json: required settings present, contract names equal to the schema
-// defaults, no storage keys anywhere, node 22. Keep `var appSettings` below one object literal.
+// defaults, no storage keys anywhere, node 22, parameter defaults repeated in main.parameters.json.
+// Keep `var appSettings` below one object literal.
 
 targetScope = 'subscription'
 

@@ -230,16 +230,21 @@ export interface Param {
   readonly name: string;
   readonly type: string;
   readonly hasDefault: boolean;
+  /** The default value's expression as written, when there is one. */
+  readonly defaultValue?: string;
   readonly secure: boolean;
 }
 
-/** `param` declarations, with whether they have a default and a `@secure()` decorator. */
+/** `param` declarations, with their default (if any) and whether they have a `@secure()` decorator. */
 export function params(file: BicepFile): Param[] {
   const found: Param[] = [];
   const lines = file.masked.split("\n");
   let decorators: string[] = [];
   let openDecorator = "";
+  let lineStart = 0;
   for (const line of lines) {
+    const offset = lineStart;
+    lineStart += line.length + 1;
     const trimmed = line.trim();
     if (openDecorator !== "") {
       openDecorator += trimmed;
@@ -254,12 +259,14 @@ export function params(file: BicepFile): Param[] {
       else openDecorator = trimmed;
       continue;
     }
-    const match = /^param\s+([A-Za-z_][A-Za-z0-9_]*)\s+([A-Za-z_][A-Za-z0-9_.]*\??)(\s*=)?/.exec(trimmed);
+    const match = /^param\s+([A-Za-z_][A-Za-z0-9_]*)\s+([A-Za-z_][A-Za-z0-9_.]*\??)(\s*=\s*)?/.exec(trimmed);
     if (match !== null) {
+      const valueStart = offset + line.indexOf(trimmed) + match[0].length;
       found.push({
         name: match[1] ?? "",
         type: match[2] ?? "",
         hasDefault: match[3] !== undefined,
+        ...(match[3] === undefined ? {} : { defaultValue: expressionAt(file, valueStart).expr }),
         secure: decorators.some((decorator) => /^@(sys\.)?secure\(\s*\)/.test(decorator)),
       });
     }

@@ -299,6 +299,55 @@ describe("each check fails on a broken copy", () => {
     );
   });
 
+  it("defaultsSurviveBlanks: a default missing from its mapping (an empty variable would blank it)", () => {
+    fails(
+      checks.defaultsSurviveBlanks,
+      broken("main.parameters.json", (text) => text.replace("=https://api.bentley.com}", "}")),
+      "instead of the default 'https://api.bentley.com'",
+    );
+  });
+
+  it("defaultsSurviveBlanks: an integer default missing from its mapping", () => {
+    fails(
+      checks.defaultsSurviveBlanks,
+      broken("main.parameters.json", (text) =>
+        text.replace("MAXIMUM_INSTANCE_COUNT=40}", "MAXIMUM_INSTANCE_COUNT}"),
+      ),
+      "instead of the default '40'",
+    );
+  });
+
+  it("defaultsSurviveBlanks: main.bicep's default changes and the mapping does not follow", () => {
+    fails(
+      checks.defaultsSurviveBlanks,
+      broken("main.bicep", (text) =>
+        text.replace(
+          "param itwinScope string = 'itwin-platform'",
+          "param itwinScope string = 'itwin-platform-v2'",
+        ),
+      ),
+      "gives 'itwinScope' the default 'itwin-platform' but main.bicep's is 'itwin-platform-v2'",
+    );
+  });
+
+  it("secretLookingParams: a secret's name called …SecretsName, which the linter takes for a secret", () => {
+    fails(
+      checks.secretLookingParams,
+      broken("app/keyvault.bicep", (text) =>
+        text.replace("param webhookSecretName string", "param webhookSecretsName string"),
+      ),
+      "parameter 'webhookSecretsName' looks like a secret",
+    );
+  });
+
+  it("secretLookingParams: a secret parameter without @secure()", () => {
+    fails(
+      checks.secretLookingParams,
+      broken("main.bicep", withoutLine(/^@secure\(\)$/)),
+      "parameter 'itwinClientSecret' looks like a secret",
+    );
+  });
+
   it("parametersFile: a mapped parameter main.bicep does not declare", () => {
     fails(
       checks.parametersFile,

@@ -474,18 +474,26 @@ export const hostMaxDequeueCount: Check = (texts, contract) => {
   return [];
 };
 
+type Mappings = Readonly<Record<string, { readonly value?: unknown }>>;
+
+/** The `parameters` of main.parameters.json, or why they cannot be read. */
+function parameterMappings(texts: InfraTexts): { mappings: Mappings } | { problem: string } {
+  const text = texts.infra["main.parameters.json"];
+  if (text === undefined) return { problem: "infra/main.parameters.json is missing" };
+  try {
+    return { mappings: (JSON.parse(text) as { parameters?: Mappings }).parameters ?? {} };
+  } catch (error) {
+    return { problem: `infra/main.parameters.json does not parse: ${(error as Error).message}` };
+  }
+}
+
 /** main.parameters.json maps only real parameters, and every parameter without a default. */
 export const parametersFile: Check = (texts) => {
   const infra = readInfra(texts);
   if (infra.main === undefined) return ["infra/main.bicep is missing"];
-  const text = texts.infra["main.parameters.json"];
-  if (text === undefined) return ["infra/main.parameters.json is missing"];
-  let mapped: string[];
-  try {
-    mapped = Object.keys((JSON.parse(text) as { parameters?: Record<string, unknown> }).parameters ?? {});
-  } catch (error) {
-    return [`infra/main.parameters.json does not parse: ${(error as Error).message}`];
-  }
+  const read = parameterMappings(texts);
+  if ("problem" in read) return [read.problem];
+  const mapped = Object.keys(read.mappings);
   const declared = params(infra.main);
   const names = new Set(declared.map((param) => param.name));
   const found: string[] = [];
@@ -496,6 +504,93 @@ export const parametersFile: Check = (texts) => {
   for (const param of declared) {
     if (!param.hasDefault && !mapped.includes(param.name)) {
       found.push(`main.bicep parameter '${param.name}' has no default and is not in main.parameters.json`);
+    }
+  }
+  return found;
+};
+
+/** The value of a literal default (string, integer or boolean), or undefined for any other expression. */
+function literalOf(expr: string, vars: ReadonlyMap<string, string>): string | undefined {
+  return /^(-?\d+|true|false)$/.test(expr) ? expr : evaluateString(expr, vars);
+}
+
+/** How main.parameters.json maps a parameter to one variable: `${VAR}` or `${VAR=default}`. */
+const VARIABLE_REFERENCE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?:=([^}]*))?\}$/;
+
+/**
+ * (g) A parameter with a default keeps it when its variable is set but empty. azd passes such a
+ * variable to Bicep as '' (it leaves a parameter out only when the variable is missing altogether), and
+ * the deploy workflow sets every variable it lists, a GitHub variable that does not exist as ''. So each
+ * mapping carries the default, `${VAR=default}`: azd's substitution (drone/envsubst) uses it for an
+ * empty value as well as a missing one. A parameter whose default is '' needs none; one without a
+ * default stops the deployment when blank (azd asks for it, or `--no-prompt` fails naming it).
+ */
+export const defaultsSurviveBlanks: Check = (texts) => {
+  const infra = readInfra(texts);
+  if (infra.main === undefined) return ["infra/main.bicep is missing"];
+  const read = parameterMappings(texts);
+  if ("problem" in read) return [read.problem];
+  const declared = new Map(params(infra.main).map((param) => [param.name, param]));
+  const found: string[] = [];
+  for (const [name, { value }] of Object.entries(read.mappings)) {
+    const written = declared.get(name)?.defaultValue;
+    if (written === undefined || typeof value !== "string" || !value.includes("${")) continue;
+    const fallback = literalOf(written, infra.mainVars);
+    if (fallback === undefined) {
+      found.push(
+        `main.bicep parameter '${name}' defaults to ${written}, not a literal this check can compare`,
+      );
+      continue;
+    }
+    if (fallback === "") continue;
+    const reference = VARIABLE_REFERENCE.exec(value);
+    if (reference === null) {
+      found.push(
+        `infra/main.parameters.json maps '${name}' to '${value}': write one \${VAR=${fallback}} reference`,
+      );
+      continue;
+    }
+    const [, variable, given] = reference;
+    if (given === undefined) {
+      found.push(
+        `infra/main.parameters.json maps '${name}' to \${${variable}}: set but empty (a GitHub variable that ` +
+          `does not exist) it reaches Bicep as '' instead of the default '${fallback}'; write \${${variable}=${fallback}}`,
+      );
+    } else if (given !== fallback) {
+      found.push(
+        `infra/main.parameters.json gives '${name}' the default '${given}' but main.bicep's is '${fallback}'`,
+      );
+    }
+  }
+  return found;
+};
+
+/** Names that look secret to Bicep's rule (SecretsInParamsMustBeSecureRule in the Bicep repository)… */
+const SECRET_LOOKING = /password|pwd|secret|accountkey|acctkey/i;
+/** …unless they are a pattern the rule knows is not a secret (a secret's name, version, URI or permissions). */
+const SECRET_LOOKING_ALLOWED = /secretpermissions|secretversion|secretur[il]|secretname/i;
+
+/**
+ * (h) No string or object parameter that looks like a secret lacks `@secure()`: the linter rule
+ * secure-secrets-in-params, read off the text because no Bicep compiler runs here (CI's `az bicep lint`
+ * runs the rule itself, raised to an error in infra/bicepconfig.json).
+ */
+export const secretLookingParams: Check = (texts) => {
+  const found: string[] = [];
+  for (const [path, file] of readInfra(texts).files) {
+    for (const param of params(file)) {
+      const stringOrObject = /^(string|object)\??$/.test(param.type);
+      if (
+        stringOrObject &&
+        !param.secure &&
+        SECRET_LOOKING.test(param.name) &&
+        !SECRET_LOOKING_ALLOWED.test(param.name)
+      ) {
+        found.push(
+          `infra/${path}: parameter '${param.name}' looks like a secret to Bicep's linter ` +
+            "(secure-secrets-in-params): mark it @secure() or, if it is not one, rename it (e.g. …SecretName)",
+        );
+      }
     }
   }
   return found;
@@ -512,4 +607,6 @@ export const checks = {
   runtime,
   hostMaxDequeueCount,
   parametersFile,
+  defaultsSurviveBlanks,
+  secretLookingParams,
 } as const satisfies Record<string, Check>;
