@@ -1,7 +1,6 @@
-import type { QueueClient } from "@azure/storage-queue";
 import { describe, expect, it } from "vitest";
 import { type AcceptInput, acceptChange } from "../../../src/changes/accept.ts";
-import type { Job, OwnerChange, StatusDocument } from "../../../src/changes/model.ts";
+import type { OwnerChange, StatusDocument } from "../../../src/changes/model.ts";
 import { FakeClock } from "../../support/fake-clock.ts";
 import { MemoryStatusStore, recordingQueue } from "../../support/memory-stores.ts";
 
