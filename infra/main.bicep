@@ -101,11 +101,15 @@ param webhookSecrets string = ''
 
 // --- scale ---
 
-// Every instance shares one iTwin API rate budget: subscription quotas are per OAuth client, not per
-// instance (design §6; docs/rate-limits.md). Workers split it into fair shares via a heartbeat registry,
-// so more instances add no throughput to the worker, only smaller shares: keep this at the Flex minimum.
-@description('Upper bound on function app instances (Flex Consumption allows 40-1000). All instances share the iTwin client\'s rate budget.')
-@minValue(40)
+// Flex Consumption scales per function, and this bound applies to each scale group, not to the app:
+// the HTTP functions (submit, status, approve/reject, health) form one group, and the request-queue
+// intake, the worker and the recovery timer each scale on their own. Only the worker calls the iTwin
+// API, so at most this many worker instances split the OAuth client's one rate budget into fair shares
+// (design §6; docs/rate-limits.md); more of them add no throughput, only smaller shares. 40 is the
+// lowest value every region accepts; lower ones are being rolled out region by region, so the template
+// allows down to 1 and leaves refusing them to Azure (docs/deploy.md, "Scale and the iTwin rate budget").
+@description('Upper bound on instances per scale group (worker, queue intake, HTTP functions, timer each up to this many). The worker\'s instances share the iTwin client\'s rate budget.')
+@minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int = 40
 

@@ -13,8 +13,8 @@ param identityId string
 @description('URL of the blob container that holds the deployment package.')
 param deploymentContainerUrl string
 
-@description('Upper bound on instances (40-1000).')
-@minValue(40)
+@description('Upper bound on on-demand instances per scale group (main.bicep explains the range).')
+@minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int
 
