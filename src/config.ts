@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { normaliseDomain, normaliseEmail } from "./changes/email.ts";
+import { isValidQueueName } from "./storage/queue-rules.ts";
 
 /**
  * Every setting the app reads, parsed once at start-up. A wrong or missing value stops the process
@@ -47,9 +48,7 @@ const flag = z
   .transform((value) => value === "true" || value === "1");
 
 /** Queue names: 3–63 chars, lower-case letters, digits and single hyphens (Azure's rule). */
-const queueName = z
-  .string()
-  .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, "must be a valid Azure queue name (3-63 of a-z 0-9 -)");
+const queueName = z.string().refine(isValidQueueName, "must be a valid Azure queue name (3-63 of a-z 0-9 -)");
 /** Table names: 3–63 alphanumeric chars, starting with a letter. */
 const tableName = z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, "must be a valid Azure table name");
 

@@ -13,8 +13,8 @@ import {
   decideAfterFailure,
   decideBeforeInvoke,
   decodeMessageText,
+  hostPoisonQueue,
   PollingBackoff,
-  poisonQueueName,
   receiveCount,
   resolveBindingExpression,
   shouldFetchBatch,
@@ -237,7 +237,7 @@ export class QueueListener {
 
     const decoded = decodeMessageText(message.messageText, queues.messageEncoding);
     if (!decoded.ok) {
-      const poison = poisonQueueName(queueName);
+      const poison = hostPoisonQueue(queueName);
       if (poison) {
         await this.#moveToPoison(message, poison, decoded.error);
       } else {

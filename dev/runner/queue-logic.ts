@@ -1,34 +1,32 @@
+import {
+  decodeBase64Text,
+  isPoisonQueue,
+  isValidQueueName,
+  poisonQueueName,
+} from "../../src/storage/queue-rules.ts";
 import type { MessageEncoding } from "./host-config.ts";
 import { MIN_POLLING_INTERVAL_MS } from "./host-config.ts";
 
 /**
  * The decisions the queue trigger makes, as pure functions: decoding, what the handler receives,
- * when to fetch, how long to wait, and when a message is poison. queue-host.ts does the I/O.
+ * when to fetch, how long to wait, and when a message is poison. queue-listener.ts does the I/O.
  */
 
 export type DecodeResult = { ok: true; text: string } | { ok: false; error: string };
 
 /**
  * `messageEncoding: "base64"` (the default) means every message body is base64 of UTF-8 text; a body
- * that isn't valid base64 cannot be decoded (the host moves such a message to the poison queue).
- * `"none"` hands the text over as is.
+ * that isn't cannot be decoded (the host moves such a message to the poison queue). `"none"` hands
+ * the text over as is.
  */
 export function decodeMessageText(raw: string, encoding: MessageEncoding): DecodeResult {
   if (encoding === "none") {
     return { ok: true, text: raw };
   }
-  // .NET's Convert.FromBase64String ignores white space; so do we. Anything else must be strict.
-  const compact = raw.replace(/\s+/g, "");
-  if (compact.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(compact)) {
-    return { ok: false, error: 'message is not valid base64 (host.json messageEncoding is "base64")' };
-  }
-  const bytes = Buffer.from(compact, "base64");
-  const decoder = new TextDecoder("utf-8", { fatal: true });
-  try {
-    return { ok: true, text: decoder.decode(bytes) };
-  } catch {
-    return { ok: false, error: "message is base64 but not UTF-8 text" };
-  }
+  const decoded = decodeBase64Text(raw);
+  return decoded.ok
+    ? decoded
+    : { ok: false, error: `${decoded.error} (host.json messageEncoding is "base64")` };
 }
 
 /** The inverse, for output bindings and tests. */
@@ -45,9 +43,9 @@ export function toTriggerInput(text: string): unknown {
   }
 }
 
-/** `<queue>-poison`, or undefined for a queue that already is a poison queue. */
-export function poisonQueueName(queueName: string): string | undefined {
-  return queueName.toLowerCase().endsWith("-poison") ? undefined : `${queueName}-poison`;
+/** Where the host moves this queue's failures: `<queue>-poison`, or nowhere for a poison queue. */
+export function hostPoisonQueue(queueName: string): string | undefined {
+  return isPoisonQueue(queueName) ? undefined : poisonQueueName(queueName);
 }
 
 export type PreInvokeDecision = { action: "process" } | { action: "poison"; poisonQueue: string };
@@ -61,7 +59,7 @@ export function decideBeforeInvoke(
   maxDequeueCount: number,
   queueName: string,
 ): PreInvokeDecision {
-  const poisonQueue = poisonQueueName(queueName);
+  const poisonQueue = hostPoisonQueue(queueName);
   if (dequeueCount > maxDequeueCount && poisonQueue) {
     return { action: "poison", poisonQueue };
   }
@@ -79,7 +77,7 @@ export function decideAfterFailure(
   queueName: string,
   visibilityTimeoutMs: number,
 ): FailureDecision {
-  const poisonQueue = poisonQueueName(queueName);
+  const poisonQueue = hostPoisonQueue(queueName);
   if (dequeueCount >= maxDequeueCount && poisonQueue) {
     return { action: "poison", poisonQueue };
   }
@@ -194,7 +192,7 @@ export function lookupSetting(env: Record<string, string | undefined>, name: str
 
 /** Azure's queue name rule, checked up front so a bad name fails at start-up, not on first poll. */
 export function validateQueueName(name: string): string | undefined {
-  if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(name)) {
+  if (!isValidQueueName(name)) {
     return `"${name}" is not a valid queue name (3-63 characters: lower-case letters, digits, single hyphens)`;
   }
   return undefined;

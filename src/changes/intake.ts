@@ -2,6 +2,7 @@ import { Buffer } from "node:buffer";
 import type { z } from "zod";
 import { type Problem, problem } from "../http/problem.ts";
 import { tryParseJson } from "../json.ts";
+import { decodeBase64Text } from "../storage/queue-rules.ts";
 import {
   type FieldError,
   fieldErrors,
@@ -106,13 +107,11 @@ export function parseQueueRequest(message: unknown): QueueRequest {
   };
 }
 
-const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
-
 function decodeJsonText(text: string): ReturnType<typeof tryParseJson> {
-  const trimmed = text.trim();
-  const parsed = tryParseJson(trimmed);
-  if (parsed.ok || trimmed.length % 4 !== 0 || !BASE64.test(trimmed)) return parsed;
-  return tryParseJson(Buffer.from(trimmed, "base64").toString("utf8"));
+  const parsed = tryParseJson(text.trim());
+  if (parsed.ok) return parsed;
+  const decoded = decodeBase64Text(text);
+  return decoded.ok ? tryParseJson(decoded.text) : parsed;
 }
 
 /** The message as text, for the poison envelope. */
