@@ -65,17 +65,13 @@ export function settingsContract(shape: Readonly<Record<string, SchemaField>>): 
   return { keys, required, defaults };
 }
 
-/** Settings the platform reads, not our code: allowed in Bicep although the schema does not list them. */
+/**
+ * Settings the Functions host reads, not our code: allowed in Bicep although the schema does not list
+ * them. (The Application Insights settings are the schema's own: src/observability/telemetry.ts reads them.)
+ */
 const PLATFORM_SETTINGS: Readonly<Record<string, string>> = {
   AzureWebJobsStorage__blobServiceUri:
     "the host's own storage (leases, keys) on the identity-based connection",
-  APPLICATIONINSIGHTS_CONNECTION_STRING: "where the host sends telemetry",
-  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: "Entra ID authentication for that telemetry",
-};
-
-/** Settings the design names that src/config.ts does not read yet. */
-const PLANNED_SETTINGS: Readonly<Record<string, string>> = {
-  WEBHOOK_SECRETS: "signed webhooks, design §7",
 };
 
 /** Settings a Flex Consumption app rejects or ignores: runtime and package live in functionAppConfig. */
@@ -210,7 +206,7 @@ export const unknownSettings: Check = (texts, contract) => {
       found.push(
         `${key} is not allowed on Flex Consumption: runtime and deployment live in functionAppConfig`,
       );
-    } else if (!known.has(key) && !(key in PLATFORM_SETTINGS) && !(key in PLANNED_SETTINGS)) {
+    } else if (!known.has(key) && !(key in PLATFORM_SETTINGS)) {
       found.push(`${key} is an app setting in infra/main.bicep but src/config.ts does not read it (typo?)`);
     }
   }
