@@ -1,3 +1,4 @@
+import { normaliseEmail } from "../changes/email.ts";
 import type { Clock } from "../clock.ts";
 import type { Member, OwnersClient } from "./owners-client.ts";
 
@@ -9,8 +10,11 @@ import type { Member, OwnersClient } from "./owners-client.ts";
  * Freshness rule: a cached listing may *confirm* an owner (a stale hit is caught when the DELETE
  * answers 404, and the caller asks again with `fresh`), but may only *deny* one if it was taken after
  * every change the caller must come after — otherwise an owner added meanwhile would be reported
- * `not-owner`. The caller says when that was (process-job.ts: when the change was accepted, or for an
- * ordered change, when its turn began).
+ * `not-owner`. The caller says when that was (worker/removal.ts: when the change was accepted, or for
+ * an ordered change, when its turn began).
+ *
+ * Emails are compared in the one spelling intake gives them (changes/email.ts): the API may list a
+ * domain in Unicode or capitals where the job carries it in punycode.
  */
 
 export interface OwnerLookup {
@@ -23,7 +27,7 @@ interface Listing {
   members: Member[];
   byEmail: Map<string, Member>;
   fetchedAt: number;
-  /** The removal-lease generation the listing is known to reflect (see StatusStore.acquireRemovalLease). */
+  /** The removal lease's generation the listing is known to reflect (coordination-store.ts, acquireLease). */
   generation?: number;
 }
 
@@ -71,7 +75,7 @@ export class OwnerDirectory {
   /** Our own add went through: the cached listing stays true without listing again. */
   noteAdded(itwinId: string, member: Member): void {
     const listing = this.listings.get(itwinId);
-    const email = member.email?.toLowerCase();
+    const email = member.email ? spelling(member.email) : undefined;
     if (listing === undefined || email === undefined || listing.byEmail.has(email)) return;
     listing.byEmail.set(email, member);
     listing.members = [...listing.members, member];
@@ -98,8 +102,7 @@ export class OwnerDirectory {
     const promise = this.client.listOwners(itwinId).then((members) => {
       const byEmail = new Map<string, Member>();
       for (const member of members) {
-        const email = member.email?.toLowerCase();
-        if (email) byEmail.set(email, member);
+        if (member.email) byEmail.set(spelling(member.email), member);
       }
       // Stamped with the start of the listing: anything accepted before that is reflected in it.
       const listing: Listing = { members, byEmail, fetchedAt: startedAt };
@@ -115,4 +118,10 @@ export class OwnerDirectory {
     promise.then(clear, clear);
     return promise;
   }
+}
+
+/** An address as intake spells it; one intake would refuse is compared lower-cased, as it came. */
+function spelling(email: string): string {
+  const checked = normaliseEmail(email);
+  return checked.ok ? checked.email : email.toLowerCase();
 }

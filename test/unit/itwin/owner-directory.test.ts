@@ -108,3 +108,12 @@ describe("OwnerDirectory", () => {
     expect(listings()).toBe(2);
   });
 });
+
+describe("OwnerDirectory: spelling", () => {
+  it("finds an owner the API lists with a Unicode or capitalised domain under intake's punycode spelling", async () => {
+    const listed = { id: "m-u", email: "Ann@Bücher.Example" };
+    const { clock, directory } = setup([alice, listed]);
+    const found = await directory.find(ITWIN, "ann@xn--bcher-kva.example", clock.now());
+    expect(found.member).toEqual(listed);
+  });
+});
