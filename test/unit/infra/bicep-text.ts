@@ -229,8 +229,7 @@ export function variables(file: BicepFile): Map<string, string> {
 export interface Param {
   readonly name: string;
   readonly type: string;
-  readonly hasDefault: boolean;
-  /** The default value's expression as written, when there is one. */
+  /** The default value's expression as written; undefined when the parameter has no default. */
   readonly defaultValue?: string;
   readonly secure: boolean;
 }
@@ -265,7 +264,6 @@ export function params(file: BicepFile): Param[] {
       found.push({
         name: match[1] ?? "",
         type: match[2] ?? "",
-        hasDefault: match[3] !== undefined,
         ...(match[3] === undefined ? {} : { defaultValue: expressionAt(file, valueStart).expr }),
         secure: decorators.some((decorator) => /^@(sys\.)?secure\(\s*\)/.test(decorator)),
       });

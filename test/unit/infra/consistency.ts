@@ -498,7 +498,7 @@ export const parametersFile: Check = (texts) => {
       found.push(`infra/main.parameters.json maps '${name}', which main.bicep does not declare`);
   }
   for (const param of declared) {
-    if (!param.hasDefault && !mapped.includes(param.name)) {
+    if (param.defaultValue === undefined && !mapped.includes(param.name)) {
       found.push(`main.bicep parameter '${param.name}' has no default and is not in main.parameters.json`);
     }
   }
