@@ -4,6 +4,7 @@
  * complete Functions app root, which is what azd deploys (azure.yaml `dist: dist`):
  *
  *   dist/index.js       every function registration and all their dependencies, minified
+ *   dist/chunks/        code imported only on demand (Application Insights), loaded when configured
  *   dist/index.js.map   source map, for reading production stack traces; never deployed
  *   dist/host.json      copied from the project root
  *   dist/package.json   "type": "module", "main": "index.js", no dependencies, no scripts

@@ -6,8 +6,9 @@ import { isValidQueueName } from "./storage/queue-rules.ts";
  * Every setting the app reads, parsed once at start-up. A wrong or missing value stops the process
  * with a message naming the setting, instead of failing on the first request that needs it.
  *
- * Names are contracts (design §8): the Bicep app settings, local.settings.example.json and README's
- * configuration table list the same names, and a test keeps them in step.
+ * Names are contracts (design §8): the Bicep app settings and README's configuration table list the
+ * same names, and tests keep them in step (test/unit/infra/consistency.test.ts checks the Bicep settings
+ * and defaults, test/unit/docs/ the README table). local.settings.example.json is kept by hand.
  */
 
 /** An empty value means "not set": infra passes optional parameters through as empty strings. */
@@ -73,7 +74,10 @@ export const settingsSchema = z.object({
   ITWIN_HTTP_TIMEOUT_MS: positiveInt(10_000),
   /** Longest wait slept inside one invocation; a longer one re-enqueues the job with a visibility delay. */
   RETRY_MAX_INLINE_WAIT_MS: positiveInt(5_000),
-  /** Attempts across re-enqueues before a change ends as failed. */
+  /**
+   * Counted attempts across re-enqueues before a change ends as failed: a reschedule after a refused or
+   * unanswered call counts, waiting for our rate share or another change's turn does not.
+   */
   RETRY_MAX_ATTEMPTS: positiveInt(8),
   /** How long a listing of an iTwin's owners may be reused to find a member to remove. */
   OWNER_LIST_CACHE_TTL_MS: positiveInt(60_000),

@@ -1,4 +1,7 @@
-/** JSON.parse without the throw: the value, or `undefined` with `ok: false` when the text is not JSON. */
+/**
+ * JSON.parse without the throw: `{ ok: true, value }`, or `{ ok: false, error }` with the parser's
+ * message when the text is not JSON.
+ */
 export function tryParseJson(text: string): { ok: true; value: unknown } | { ok: false; error: string } {
   try {
     return { ok: true, value: JSON.parse(text) };

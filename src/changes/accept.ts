@@ -18,7 +18,10 @@ export interface AcceptDeps {
 
 export interface AcceptInput {
   change: OwnerChange;
-  /** `Idempotency-Key` header or webhook id; falls back to the body's `id`. */
+  /**
+   * The key the intake derived (webhook id, `Idempotency-Key`, `<key>#<index>` in a batch, `msg:<id>` for a
+   * queue message: design §3); without one, the body's `id` is the key.
+   */
   idempotencyKey?: string;
   via: StatusDocument["via"];
   correlationId: string;

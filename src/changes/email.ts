@@ -4,7 +4,7 @@ import * as z from "zod";
 /**
  * Email addresses as the service stores, compares and sends them: one spelling per mailbox. Pure.
  *
- * The rule (README, "Request body"):
+ * The rule (design §2; README, "Request body"):
  * - The domain may be internationalised (IDN). It is converted to its ASCII (punycode) form, lower-cased,
  *   the way WHATWG URL hosts are (UTS #46, non-transitional: what browsers do), so `bob@BÜCHER.example`
  *   and `bob@xn--bcher-kva.example` are the same person. One spelling matters because the idempotency

@@ -2,10 +2,10 @@ import { createHash, randomUUID } from "node:crypto";
 import type { OwnerChange } from "./model.ts";
 
 /**
- * Request ids. A change that carries an idempotency key (the `Idempotency-Key` header, the body's `id`
- * or a webhook id) gets an id derived from that key, so a repeat lands on the same status row — the
- * table's insert conflict is the atomic "seen before" check. Keys are scoped by `source`: two systems
- * may both number their changes "4711".
+ * Request ids. A change that carries an idempotency key (the `Idempotency-Key` header, the body's `id`,
+ * a webhook id, or one the intake derived: design §3) gets an id derived from that key, so a repeat
+ * lands on the same status row — the table's insert conflict is the atomic "seen before" check. Keys
+ * are scoped by `source`: two systems may both number their changes "4711".
  */
 export function requestIdFor(idempotencyKey: string | undefined, source: string | undefined): string {
   if (idempotencyKey === undefined) return `r-${randomUUID()}`;

@@ -2,7 +2,7 @@ import * as z from "zod";
 import { emailAddress } from "./email.ts";
 
 /**
- * The owner-change request (design §2), the internal job message, and the status document (§5).
+ * The owner-change request and the internal job message (design §2), and the status document (§5).
  * HTTP rejects unknown fields (a typo should not be silently ignored); the public queue strips them,
  * because other systems add fields over time and their messages must keep flowing.
  */
@@ -60,7 +60,10 @@ export const jobSchema = z.object({
   action: z.enum(ACTIONS),
   occurredAt: z.iso.datetime().optional(),
   dryRun: z.boolean(),
-  /** 1 for the first try; a re-enqueue after a long server-directed wait increments it. */
+  /**
+   * 1 for the first try; a retry rescheduled after a refused or unanswered call increments it, a wait for
+   * our own rate share or another change's turn does not (RETRY_MAX_ATTEMPTS bounds it).
+   */
   attempt: z.number().int().positive(),
   correlationId: z.string().min(1),
 });

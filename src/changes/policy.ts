@@ -1,8 +1,9 @@
 import type { Job } from "./model.ts";
 
 /**
- * Guard rails from settings (design §7), decided before any call to the API. Pure.
- * An empty allow-list means "no restriction".
+ * Guard rails from settings (design §7), decided before any write to the API: `checkPolicy` before any
+ * call, the last-owner rule once the owner listing is known. Pure. An empty allow-list means "no
+ * restriction".
  */
 export interface Policy {
   allowedEmailDomains: readonly string[];

@@ -1,14 +1,17 @@
 import type { ChangeError, Outcome, Status, StatusDocument } from "./model.ts";
 
 /**
- * The status life cycle (design §5). `processing → queued` is a retry scheduled for later;
- * `processing → processing` is a redelivery after a crash mid-way (at-least-once delivery);
- * `processing → queued` is also crash recovery taking back a dead worker's claim (docs/reliability.md).
+ * The status life cycle (design §5). The transitions that are not the plain path:
+ * - `processing → queued`: a retry scheduled for later, or crash recovery taking back a dead worker's
+ *   claim (docs/reliability.md);
+ * - `processing → processing`: a delivery taking over an expired claim or resuming its own (at-least-once
+ *   delivery), or a removal recording the mass-removal window it was counted in;
+ * - `queued → queued` and `queued → failed`: crash recovery sending the change a new job, or giving up.
  */
 const NEXT: Record<Status, readonly Status[]> = {
-  // queued → queued: crash recovery sent the change a new job.
   queued: ["processing", "queued", "failed"],
   processing: ["processing", "queued", "succeeded", "failed", "rejected", "held"],
+  // Only a person moves a held change on: approve (→ queued, then applied) or reject.
   held: ["queued", "rejected"],
   succeeded: [],
   failed: [],

@@ -4,7 +4,7 @@ import { problem, problemResponse } from "../http/problem.ts";
 import { invocationLogger } from "../observability/log.ts";
 import { services } from "../services.ts";
 
-/** `GET /api/owner-changes/{id}`: the status document (design §5). */
+/** `GET /api/owner-changes/{id}` (design §3): the status document (§5). */
 export async function getOwnerChange(
   request: HttpRequest,
   context: InvocationContext,

@@ -18,7 +18,8 @@ export async function ownerChangeWorker(message: unknown, context: InvocationCon
 
   const parsed = jobSchema.safeParse(typeof message === "string" ? parsedOrText(message) : message);
   if (!parsed.success) {
-    // Only `accept` writes this queue, so a bad job is a bug or a stray writer: keep it for inspection.
+    // Only this app writes this queue (accept, reschedules, approvals, recovery), all from a validated
+    // status document, so a bad job is a bug or a stray writer: keep it for inspection.
     return poisonTrigger(
       storage.jobsPoisonQueue,
       context,

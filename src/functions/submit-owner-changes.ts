@@ -64,7 +64,8 @@ export async function submitOwnerChanges(
   const { store, storage } = services();
   const deps = { store, jobsQueue: storage.jobsQueue, clock: systemClock };
   // A signed webhook's id names the delivery (and is vouched for, unlike the header), so a redelivery
-  // is the same request. In a batch, an item without its own `id` is keyed by its place in it.
+  // is the same request. In a batch, an item without its own `id` is keyed by the request's key and its
+  // place in the batch; without a request key it gets none. The whole derivation: design §3.
   const requestKey = webhookId ?? headerKey?.key;
   const keyFor = (index: number): string | undefined =>
     requestKey === undefined ? undefined : submission.batch ? `${requestKey}#${index}` : requestKey;
