@@ -1,9 +1,10 @@
 import { describe, expect, it, vi } from "vitest";
 import type { QueuesOptions } from "../../../dev/runner/host-config.ts";
 import { Logger } from "../../../dev/runner/log.ts";
-import type { MessageProcessor, QueueOps } from "../../../dev/runner/queue-host.ts";
-import { QueueListener } from "../../../dev/runner/queue-host.ts";
+import type { MessageProcessor } from "../../../dev/runner/queue-listener.ts";
+import { QueueListener } from "../../../dev/runner/queue-listener.ts";
 import type { ReceivedMessageLike } from "../../../dev/runner/queue-logic.ts";
+import type { QueueOps } from "../../../dev/runner/queue-storage.ts";
 
 /**
  * The listener loop against an in-memory queue and an injected sleep: no storage, no real time.
