@@ -12,7 +12,7 @@ export interface StorageClients {
   /** The public inbound queue other systems write to. */
   requestsQueue: QueueClient;
   requestsPoisonQueue: QueueClient;
-  /** The internal queue: only `accept` writes it, only the worker reads it. */
+  /** The internal queue: accept, the worker's reschedules, approvals and crash recovery write it; only the worker reads it. */
   jobsQueue: QueueClient;
   jobsPoisonQueue: QueueClient;
   statusTable: TableClient;
