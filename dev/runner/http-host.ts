@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { RegisteredFunction } from "./functions-core.ts";
 import {
   BodyTooLargeError,
   type HttpResponse,
@@ -17,6 +16,7 @@ import {
 import type { InvocationServices } from "./invoke.ts";
 import { invoke } from "./invoke.ts";
 import { describeError } from "./log.ts";
+import type { RegisteredFunction } from "./registration.ts";
 import type { HttpFunction, HttpRoute, RouteEntry } from "./routes.ts";
 import { lookupRoute } from "./routes.ts";
 

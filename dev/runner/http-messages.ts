@@ -3,7 +3,7 @@ import { Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import type { Cookie, HttpResponseInit, InvocationContext } from "@azure/functions";
 import azureFunctions from "@azure/functions";
-import type { RegisteredFunction } from "./functions-core.ts";
+import type { RegisteredFunction } from "./registration.ts";
 
 // Named ESM imports of these classes fail at runtime (webpack CJS bundle); use the default export.
 const { HttpRequest, HttpResponse } = azureFunctions;

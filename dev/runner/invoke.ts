@@ -1,11 +1,12 @@
 import { format } from "node:util";
 import type { InvocationContextInit, RetryContext } from "@azure/functions";
 import azureFunctions from "@azure/functions";
-import type { FunctionRegistry, RegisteredFunction } from "./functions-core.ts";
+import type { FunctionRegistry } from "./functions-core.ts";
 import type { Logger } from "./log.ts";
 import { describeError, normaliseLevel } from "./log.ts";
 import type { QueueOutputWriter } from "./outputs.ts";
 import { isQueueOutput } from "./outputs.ts";
+import type { RegisteredFunction } from "./registration.ts";
 
 // @azure/functions is a webpack CJS bundle: Node's ESM loader only sees some of its named exports
 // (not InvocationContext / HttpRequest / HttpResponse), so take them from the default export.

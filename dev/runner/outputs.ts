@@ -1,6 +1,6 @@
-import type { BindingOptions, RegisteredFunction } from "./functions-core.ts";
 import type { MessageEncoding } from "./host-config.ts";
 import { encodeMessageText, resolveBindingExpression } from "./queue-logic.ts";
+import type { BindingOptions, RegisteredFunction } from "./registration.ts";
 import { getQueueServiceClient, resolveConnection } from "./storage.ts";
 
 /**

@@ -1,5 +1,5 @@
-import type { QueueTriggerInfo, RegisteredFunction } from "./functions-core.ts";
 import { resolveBindingExpression, validateQueueName } from "./queue-logic.ts";
+import type { QueueTriggerInfo, RegisteredFunction } from "./registration.ts";
 import type { StorageConnection } from "./storage.ts";
 import { resolveConnection } from "./storage.ts";
 

@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import type { RegisteredFunction } from "./functions-core.ts";
 import type { QueuesOptions } from "./host-config.ts";
 import type { InvocationServices } from "./invoke.ts";
 import { invoke } from "./invoke.ts";
@@ -9,6 +8,7 @@ import { resolveQueueBindings } from "./queue-bindings.ts";
 import { QueueListener } from "./queue-listener.ts";
 import { buildTriggerMetadata, toTriggerInput } from "./queue-logic.ts";
 import { storageQueueOps } from "./queue-storage.ts";
+import type { RegisteredFunction } from "./registration.ts";
 import { describeConnection, getQueueServiceClient } from "./storage.ts";
 
 /**

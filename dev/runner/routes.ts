@@ -6,7 +6,7 @@
  * Pure core: compile once at start-up, match per request.
  */
 
-import type { HttpTriggerInfo, RegisteredFunction } from "./functions-core.ts";
+import type { HttpTriggerInfo, RegisteredFunction } from "./registration.ts";
 
 type Segment = { kind: "literal"; text: string } | { kind: "param"; name: string };
 

@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { Cron } from "croner";
-import type { RegisteredFunction, TimerTriggerInfo } from "./functions-core.ts";
 import type { InvocationServices } from "./invoke.ts";
 import { invoke } from "./invoke.ts";
 import { describeError } from "./log.ts";
 import { resolveBindingExpression } from "./queue-logic.ts";
+import type { RegisteredFunction, TimerTriggerInfo } from "./registration.ts";
 
 /**
  * Timer triggers the way the Functions host runs them on Consumption and Flex plans: a six-field

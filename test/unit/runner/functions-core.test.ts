@@ -1,11 +1,6 @@
 import { createRequire } from "node:module";
 import { afterAll, describe, expect, it } from "vitest";
-import type { CoreFunctionMetadata } from "../../../dev/runner/functions-core.ts";
-import {
-  FunctionRegistry,
-  installFunctionsCore,
-  toRegisteredFunction,
-} from "../../../dev/runner/functions-core.ts";
+import { FunctionRegistry, installFunctionsCore } from "../../../dev/runner/functions-core.ts";
 
 const require = createRequire(import.meta.url);
 
@@ -96,32 +91,5 @@ describe("the @azure/functions-core provider", () => {
     const core = require("@azure/functions-core") as { registerFunction: unknown; log: unknown };
     expect(typeof core.registerFunction).toBe("function");
     expect(typeof core.log).toBe("function");
-  });
-});
-
-describe("toRegisteredFunction", () => {
-  const handler = () => undefined;
-  it("needs exactly one trigger", () => {
-    const metadata: CoreFunctionMetadata = {
-      name: "x",
-      bindings: { a: { type: "queue", direction: "out" } },
-    };
-    expect(() => toRegisteredFunction(metadata, handler)).toThrow(/exactly one trigger/);
-  });
-
-  it("needs a queue name for queue triggers", () => {
-    const metadata: CoreFunctionMetadata = {
-      name: "q",
-      bindings: { t: { type: "queueTrigger", direction: "in" } },
-    };
-    expect(() => toRegisteredFunction(metadata, handler)).toThrow(/queueName/);
-  });
-
-  it("defaults the connection to undefined (meaning AzureWebJobsStorage)", () => {
-    const fn = toRegisteredFunction(
-      { name: "q", bindings: { t: { type: "queueTrigger", direction: "in", queueName: "jobs" } } },
-      handler,
-    );
-    expect(fn.trigger).toEqual({ kind: "queue", bindingName: "t", queueName: "jobs", connection: undefined });
   });
 });

@@ -1,12 +1,13 @@
 import type { HttpRequest, InvocationContext } from "@azure/functions";
 import azureFunctions from "@azure/functions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CoreFunctionMetadata, FunctionHandler } from "../../../dev/runner/functions-core.ts";
-import { FunctionRegistry, toRegisteredFunction } from "../../../dev/runner/functions-core.ts";
+import { FunctionRegistry } from "../../../dev/runner/functions-core.ts";
 import type { HttpHost } from "../../../dev/runner/http-host.ts";
 import { startHttpHost } from "../../../dev/runner/http-host.ts";
 import { toHttpResponse } from "../../../dev/runner/http-messages.ts";
 import { Logger } from "../../../dev/runner/log.ts";
+import type { CoreFunctionMetadata, FunctionHandler } from "../../../dev/runner/registration.ts";
+import { toRegisteredFunction } from "../../../dev/runner/registration.ts";
 import { httpRouteTable } from "../../../dev/runner/routes.ts";
 
 const { HttpResponse } = azureFunctions;

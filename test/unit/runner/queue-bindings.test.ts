@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { toRegisteredFunction } from "../../../dev/runner/functions-core.ts";
 import { resolveQueueBindings } from "../../../dev/runner/queue-bindings.ts";
+import { toRegisteredFunction } from "../../../dev/runner/registration.ts";
 
 const handler = () => undefined;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { TimerTriggerInfo } from "../../../dev/runner/functions-core.ts";
+import type { TimerTriggerInfo } from "../../../dev/runner/registration.ts";
 import { resolveTimerSchedule } from "../../../dev/runner/timer-host.ts";
 
 const trigger = (schedule: string): TimerTriggerInfo => ({
