@@ -1,5 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
+import type { LogLevelName } from "./log.ts";
+import { toLogLevel } from "./log.ts";
 
 /**
  * host.json, as far as the local runner needs it: the HTTP route prefix, the queue trigger options
@@ -22,8 +24,6 @@ export interface QueuesOptions {
   maxDequeueCount: number;
   messageEncoding: MessageEncoding;
 }
-
-export type LogLevelName = "trace" | "debug" | "information" | "warning" | "error" | "critical" | "none";
 
 export interface HostConfig {
   routePrefix: string;
@@ -115,26 +115,6 @@ function intInRange(value: unknown, what: string, min: number, max: number): num
   return n;
 }
 
-const LOG_LEVELS: readonly LogLevelName[] = [
-  "trace",
-  "debug",
-  "information",
-  "warning",
-  "error",
-  "critical",
-  "none",
-];
-
-export function parseLogLevel(value: unknown, what: string): LogLevelName {
-  const text = String(value).toLowerCase();
-  const alias: Record<string, LogLevelName> = { info: "information", warn: "warning" };
-  const level = alias[text] ?? (LOG_LEVELS as readonly string[]).find((l) => l === text);
-  if (!level) {
-    throw new HostConfigError(`${what}: unknown log level ${JSON.stringify(value)}`);
-  }
-  return level as LogLevelName;
-}
-
 export interface ParseHostJsonOptions {
   /** Processor count for the `newBatchThreshold` default (batchSize / 2 × cores). */
   cores?: number;
@@ -209,7 +189,10 @@ export function parseHostJson(json: unknown, options: ParseHostJsonOptions = {})
   const logLevelRaw = asRecord(pick(logging, "logLevel"), "host.json logging.logLevel");
   const logLevels: Record<string, LogLevelName> = {};
   for (const [key, value] of Object.entries(logLevelRaw)) {
-    logLevels[key] = parseLogLevel(value, `logging.logLevel.${key}`);
+    const level = toLogLevel(String(value));
+    if (!level)
+      throw new HostConfigError(`logging.logLevel.${key}: unknown log level ${JSON.stringify(value)}`);
+    logLevels[key] = level;
   }
 
   return {
@@ -252,18 +235,4 @@ export async function loadHostJson(path: string, options: ParseHostJsonOptions =
     }
     throw error;
   }
-}
-
-/** Minimum level for one function: `Function.<name>`, then `Function`, then `default`, else information. */
-export function logLevelFor(levels: Record<string, LogLevelName>, functionName?: string): LogLevelName {
-  const lookup = (key: string): LogLevelName | undefined => {
-    const found = Object.entries(levels).find(([k]) => k.toLowerCase() === key.toLowerCase());
-    return found?.[1];
-  };
-  return (
-    (functionName ? lookup(`Function.${functionName}`) : undefined) ??
-    (functionName ? lookup("Function") : undefined) ??
-    lookup("default") ??
-    "information"
-  );
 }

@@ -1,7 +1,5 @@
 import { format } from "node:util";
 import { redact, secretSettings } from "../../src/observability/redact.ts";
-import type { LogLevelName } from "./host-config.ts";
-import { logLevelFor } from "./host-config.ts";
 
 /**
  * The runner's log lines: `HH:MM:SS.mmm LEVEL [scope] message`, where scope is the function name
@@ -9,6 +7,8 @@ import { logLevelFor } from "./host-config.ts";
  * redacted: the app's secret settings (read from the environment on each line, since local settings
  * arrive after the logger) and credential shapes such as `code=…` or `Bearer …` never reach the console.
  */
+
+export type LogLevelName = "trace" | "debug" | "information" | "warning" | "error" | "critical" | "none";
 
 const RANK: Record<LogLevelName, number> = {
   trace: 0,
@@ -29,22 +29,32 @@ const LABEL: Record<string, string> = {
   critical: "CRIT ",
 };
 
+const ALIASES: Record<string, LogLevelName> = { info: "information", warn: "warning" };
+
+/** A level name as host.json or a log call spells it (any case, `info` / `warn` too); undefined if none. */
+export function toLogLevel(text: string): LogLevelName | undefined {
+  const lower = text.toLowerCase();
+  return ALIASES[lower] ?? (Object.keys(RANK) as LogLevelName[]).find((l) => l === lower);
+}
+
+/** The level a line is written at: a level it does not know (or `none`) is written as information. */
 export function normaliseLevel(level: string): Exclude<LogLevelName, "none"> {
-  switch (level.toLowerCase()) {
-    case "trace":
-      return "trace";
-    case "debug":
-      return "debug";
-    case "warn":
-    case "warning":
-      return "warning";
-    case "error":
-      return "error";
-    case "critical":
-      return "critical";
-    default:
-      return "information";
-  }
+  const known = toLogLevel(level);
+  return known === undefined || known === "none" ? "information" : known;
+}
+
+/** Minimum level for one function: `Function.<name>`, then `Function`, then `default`, else information. */
+export function logLevelFor(levels: Record<string, LogLevelName>, functionName?: string): LogLevelName {
+  const lookup = (key: string): LogLevelName | undefined => {
+    const found = Object.entries(levels).find(([k]) => k.toLowerCase() === key.toLowerCase());
+    return found?.[1];
+  };
+  return (
+    (functionName ? lookup(`Function.${functionName}`) : undefined) ??
+    (functionName ? lookup("Function") : undefined) ??
+    lookup("default") ??
+    "information"
+  );
 }
 
 export interface LogWriter {

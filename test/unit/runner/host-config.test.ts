@@ -1,10 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  HostConfigError,
-  logLevelFor,
-  parseHostJson,
-  parseTimeSpan,
-} from "../../../dev/runner/host-config.ts";
+import { HostConfigError, parseHostJson, parseTimeSpan } from "../../../dev/runner/host-config.ts";
 
 describe("parseTimeSpan", () => {
   it("reads .NET TimeSpan strings", () => {
@@ -114,15 +109,5 @@ describe("parseHostJson", () => {
     );
     expect(() => parseHostJson({ extensions: { queues: [] } })).toThrow(/expected an object/);
     expect(() => parseHostJson({ logging: { logLevel: { default: "Loud" } } })).toThrow(/log level/);
-  });
-});
-
-describe("logLevelFor", () => {
-  const levels = { default: "warning", Function: "information", "Function.worker": "debug" } as const;
-  it("picks Function.<name>, then Function, then default", () => {
-    expect(logLevelFor(levels, "worker")).toBe("debug");
-    expect(logLevelFor(levels, "intake")).toBe("information");
-    expect(logLevelFor(levels)).toBe("warning");
-    expect(logLevelFor({})).toBe("information");
   });
 });
