@@ -6,7 +6,7 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { REPO_ROOT } from "../test/support/runner.ts";
+import { REPO_ROOT } from "../dev/stack/paths.ts";
 import { type BenchArgs, parseBenchArgs, type ScenarioName, USAGE, UsageError } from "./lib/args.ts";
 import { cleanupAll } from "./lib/cleanup.ts";
 import { progress } from "./lib/log.ts";

@@ -6,10 +6,10 @@
  */
 import { setTimeout as delay } from "node:timers/promises";
 import { TableClient } from "@azure/data-tables";
+import { queueClient } from "../../dev/stack/queues.ts";
 import { jobFor } from "../../src/changes/accept.ts";
 import type { StatusDocument } from "../../src/changes/model.ts";
 import { sendJob } from "../../src/storage/messages.ts";
-import { queueClient } from "../../test/support/queues.ts";
 import { runPool } from "../lib/util.ts";
 import type { RequestPlan, Workload } from "./workload.ts";
 import { SOURCE } from "./workload.ts";

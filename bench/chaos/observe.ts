@@ -5,7 +5,7 @@
  */
 import { RestError, type TableClient } from "@azure/data-tables";
 import type { RunningSimulator } from "../../dev/simulator/server.ts";
-import { receiveAll } from "../../test/support/queues.ts";
+import { receiveAll } from "../../dev/stack/queues.ts";
 import { readStatusRows } from "../lib/status.ts";
 import { JOBS_QUEUE, REQUESTS_QUEUE, type Submitted } from "./drive.ts";
 import type { Observation, ObservedDoc } from "./model.ts";

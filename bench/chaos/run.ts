@@ -16,7 +16,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { mulberry32 } from "../../dev/simulator/prng.ts";
-import { approximateCount } from "../../test/support/queues.ts";
+import { approximateCount } from "../../dev/stack/queues.ts";
 import {
   type AppAccess,
   decide,

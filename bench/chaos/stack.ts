@@ -7,9 +7,9 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type RunningSimulator, startSimulator } from "../../dev/simulator/server.ts";
-import { appEnv } from "../../test/support/app-env.ts";
-import { type AzuriteInstance, startAzurite } from "../../test/support/azurite.ts";
-import { type RunningRunner, startRunner } from "../../test/support/runner.ts";
+import { type AzuriteInstance, startAzurite } from "../../dev/stack/azurite.ts";
+import { appEnv } from "../../dev/stack/credentials.ts";
+import { type RunningRunner, startRunner } from "../../dev/stack/runner.ts";
 import type { Workload } from "./workload.ts";
 
 export interface StackOptions {

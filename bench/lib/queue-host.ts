@@ -17,9 +17,9 @@
  * queue looks empty) and the storage calls around each invocation. A message is picked up the moment it
  * is visible.
  */
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { REPO_ROOT } from "../../test/support/runner.ts";
+import { loadHostJson } from "../../dev/runner/host-config.ts";
+import { REPO_ROOT } from "../../dev/stack/paths.ts";
 
 export interface QueueHostConfig {
   batchSize: number;
@@ -30,38 +30,10 @@ export interface QueueHostConfig {
   maxDequeueCount: number;
 }
 
-/** "hh:mm:ss", "d.hh:mm:ss" or with fractions, as host.json writes a TimeSpan. */
-export function parseTimeSpan(text: string): number {
-  const match = /^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,7}))?$/.exec(text.trim());
-  if (!match) throw new Error(`not a TimeSpan: "${text}"`);
-  const [, days = "0", hours = "0", minutes = "0", seconds = "0", fraction = ""] = match;
-  const ms =
-    ((Number(days) * 24 + Number(hours)) * 60 + Number(minutes)) * 60_000 +
-    Number(seconds) * 1000 +
-    (fraction === "" ? 0 : Math.round(Number(`0.${fraction}`) * 1000));
-  return ms;
-}
-
-/** Reads `extensions.queues` of the project's host.json; the values the model needs must be there. */
+/** `extensions.queues` of the project's host.json, read as the local runner reads it (with the host's defaults). */
 export async function readQueueHostConfig(path = join(REPO_ROOT, "host.json")): Promise<QueueHostConfig> {
-  const json = JSON.parse(await readFile(path, "utf8")) as {
-    extensions?: { queues?: Record<string, unknown> };
-  };
-  const queues = json.extensions?.queues ?? {};
-  const need = (key: string) => {
-    const value = queues[key];
-    if (value === undefined) throw new Error(`host.json has no extensions.queues.${key}`);
-    return value;
-  };
-  const batchSize = Number(need("batchSize"));
-  const newBatchThreshold = Number(need("newBatchThreshold"));
-  const maxDequeueCount = Number(need("maxDequeueCount"));
-  const visibilityTimeoutMs = parseTimeSpan(String(need("visibilityTimeout")));
-  for (const [name, value] of Object.entries({ batchSize, newBatchThreshold, maxDequeueCount })) {
-    if (!Number.isInteger(value) || value < (name === "newBatchThreshold" ? 0 : 1)) {
-      throw new Error(`host.json extensions.queues.${name} is not usable: ${value}`);
-    }
-  }
+  const { batchSize, newBatchThreshold, visibilityTimeoutMs, maxDequeueCount } = (await loadHostJson(path))
+    .queues;
   return {
     batchSize,
     newBatchThreshold,

@@ -3,19 +3,20 @@
  * configured ceiling, started once and reused by every scenario; plus runner child processes serving the
  * real app, started and stopped by each scenario.
  */
-import { setTimeout as delay } from "node:timers/promises";
+
+import { serviceClientEmail } from "../../dev/simulator/clients.ts";
 import { type RunningSimulator, startSimulator } from "../../dev/simulator/server.ts";
-import { type AzuriteInstance, startAzurite } from "../../test/support/azurite.ts";
-import { type RunningRunner, startRunner } from "../../test/support/runner.ts";
+import { type AzuriteInstance, startAzurite } from "../../dev/stack/azurite.ts";
+import { appEnv, DEV_CLIENT_ID } from "../../dev/stack/credentials.ts";
+import { waitFor } from "../../dev/stack/poll.ts";
+import { type RunningRunner, startRunner } from "../../dev/stack/runner.ts";
 import type { Ceiling } from "./args.ts";
 import { onCleanup } from "./cleanup.ts";
 import { progress, tail } from "./log.ts";
 
-export const CLIENT_ID = "itwin-owner-automation-dev";
-export const CLIENT_SECRET = "dev-secret";
 export const ORG_DOMAIN = "corp.example";
 /** How the service client appears among an iTwin's owners (design §6). */
-export const SERVICE_OWNER = `${CLIENT_ID}@apps.imsoidc.bentley.com`;
+export const SERVICE_OWNER = serviceClientEmail(DEV_CLIENT_ID);
 
 /**
  * One owners-API request as the simulator's rate limiter counted it. The simulator keeps no per-request
@@ -129,14 +130,10 @@ export function namesFor(tag: string) {
 }
 
 /** The app's settings for a runner of scenario `tag`: storage → azurite, ITWIN_* → the simulator. */
-export function appEnv(s: Stack, tag: string): Record<string, string> {
+export function scenarioEnv(s: Stack, tag: string): Record<string, string> {
   const names = namesFor(tag);
   return {
-    AzureWebJobsStorage: s.azurite.connectionString,
-    ITWIN_API_BASE_URL: s.simulator.url,
-    ITWIN_AUTHORITY: s.simulator.url,
-    ITWIN_CLIENT_ID: CLIENT_ID,
-    ITWIN_CLIENT_SECRET: CLIENT_SECRET,
+    ...appEnv(s.azurite, s.simulator),
     OWNER_CHANGE_REQUESTS_QUEUE: names.requestsQueue,
     OWNER_CHANGE_JOBS_QUEUE: names.jobsQueue,
     OWNER_CHANGE_STATUS_TABLE: names.statusTable,
@@ -161,7 +158,7 @@ export interface RunnerGroup {
  * say ready, then for each to answer GET /api/health (which also proves storage is reachable).
  */
 export async function startRunners(s: Stack, tag: string, count: number): Promise<RunnerGroup> {
-  const env = appEnv(s, tag);
+  const env = scenarioEnv(s, tag);
   const runners: RunningRunner[] = [];
   const disposers: (() => void)[] = [];
   const stop = async () => {
@@ -187,20 +184,26 @@ export async function startRunners(s: Stack, tag: string, count: number): Promis
   return { runners, front: runners[0] as RunningRunner, stop };
 }
 
+/** GET /api/health answers 200 (which also proves storage is reachable). */
 async function waitHealthy(runner: RunningRunner, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
   let last = "";
-  while (Date.now() < deadline) {
-    try {
-      const response = await fetch(`${runner.url}/api/health`, { signal: AbortSignal.timeout(10_000) });
-      last = `${response.status} ${await response.text()}`;
-      if (response.status === 200) return;
-    } catch (error) {
-      last = (error as Error).message;
-    }
-    await delay(200);
+  try {
+    await waitFor(
+      async () => {
+        try {
+          const response = await fetch(`${runner.url}/api/health`, { signal: AbortSignal.timeout(10_000) });
+          last = `${response.status} ${await response.text()}`;
+          return response.status === 200;
+        } catch (error) {
+          last = (error as Error).message;
+          return false;
+        }
+      },
+      `runner ${runner.pid} to be healthy`,
+      timeoutMs,
+      200,
+    );
+  } catch (error) {
+    throw new Error(`${(error as Error).message} (${last})\n${tail(runner.logs())}`);
   }
-  throw new Error(
-    `runner ${runner.pid} not healthy within ${timeoutMs} ms (${last})\n${tail(runner.logs())}`,
-  );
 }

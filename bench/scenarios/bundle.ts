@@ -9,7 +9,8 @@
 import { spawn } from "node:child_process";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { REPO_ROOT } from "../../test/support/runner.ts";
+import { appEnv, DEV_STORAGE } from "../../dev/stack/credentials.ts";
+import { REPO_ROOT } from "../../dev/stack/paths.ts";
 import { onCleanup } from "../lib/cleanup.ts";
 import { progress } from "../lib/log.ts";
 import type { ScenarioOutcome } from "../lib/result.ts";
@@ -29,13 +30,7 @@ const IMPORT_PROBE = [
 ].join("\n");
 
 /** The settings config.ts needs to parse; nothing is contacted at import time. */
-const APP_ENV = {
-  AzureWebJobsStorage: "UseDevelopmentStorage=true",
-  ITWIN_API_BASE_URL: "http://127.0.0.1:9",
-  ITWIN_AUTHORITY: "http://127.0.0.1:9",
-  ITWIN_CLIENT_ID: "itwin-owner-automation-dev",
-  ITWIN_CLIENT_SECRET: "dev-secret",
-};
+const APP_ENV = appEnv({ connectionString: DEV_STORAGE }, { url: "http://127.0.0.1:9" });
 
 function run(
   args: string[],

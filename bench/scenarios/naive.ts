@@ -18,6 +18,7 @@
  * start until every change is completed, failed or poisoned. naiveSpeedup = ours ÷ naive.
  */
 import ky from "ky";
+import { appEnv, DEV_CLIENT_ID, DEV_CLIENT_SECRET, DEV_STORAGE } from "../../dev/stack/credentials.ts";
 import { systemClock } from "../../src/clock.ts";
 import { parseSettings } from "../../src/config.ts";
 import { OwnersApiError, RetryLaterError } from "../../src/itwin/errors.ts";
@@ -33,7 +34,7 @@ import {
   runQueueHost,
 } from "../lib/queue-host.ts";
 import type { ScenarioContext, ScenarioOutcome } from "../lib/result.ts";
-import { CLIENT_ID, CLIENT_SECRET, ORG_DOMAIN, SERVICE_OWNER, simulatorOnly } from "../lib/stack.ts";
+import { ORG_DOMAIN, SERVICE_OWNER, simulatorOnly } from "../lib/stack.ts";
 import { formatCounts } from "../lib/status.ts";
 import { round, untilNextWindow } from "../lib/util.ts";
 
@@ -97,8 +98,8 @@ export async function naiveScenario({ args }: ScenarioContext): Promise<Scenario
   // The naive side: a token fetched once, then plain ky with its defaults.
   const tokens = createTokenProvider({
     authority: simulator.url,
-    clientId: CLIENT_ID,
-    clientSecret: CLIENT_SECRET,
+    clientId: DEV_CLIENT_ID,
+    clientSecret: DEV_CLIENT_SECRET,
     scope: "itwin-platform",
     timeoutMs: CALL_TIMEOUT_MS,
     clock: systemClock,
@@ -123,13 +124,7 @@ export async function naiveScenario({ args }: ScenarioContext): Promise<Scenario
   // point at the simulator and leave everything else at its default. Its storage clients are built but
   // never used (nothing here calls ready()), so the instance registry is never started and counts this
   // one process, as a lone worker's would.
-  const settings = parseSettings({
-    AzureWebJobsStorage: "UseDevelopmentStorage=true",
-    ITWIN_API_BASE_URL: simulator.url,
-    ITWIN_AUTHORITY: simulator.url,
-    ITWIN_CLIENT_ID: CLIENT_ID,
-    ITWIN_CLIENT_SECRET: CLIENT_SECRET,
-  });
+  const settings = parseSettings(appEnv({ connectionString: DEV_STORAGE }, simulator));
   const { owners } = buildServices(settings);
   const ours = await measure("ours", async ({ itwinId, email }) => {
     try {

@@ -22,11 +22,12 @@
  * fewer than 4.
  */
 import { windowStart } from "../../dev/simulator/rate-limit.ts";
+import { DEV_CLIENT_ID } from "../../dev/stack/credentials.ts";
 import { budgetUse, formatPerWindow, ownersApiCounts } from "../lib/api-stats.ts";
 import { progress, tail } from "../lib/log.ts";
 import { HEARTBEAT_MARGIN_MS, registryTiming, waitForSettledRegistry } from "../lib/registry.ts";
 import type { Detail, ScenarioContext, ScenarioOutcome } from "../lib/result.ts";
-import { CLIENT_ID, namesFor, ORG_DOMAIN, SERVICE_OWNER, stack, startRunners } from "../lib/stack.ts";
+import { namesFor, ORG_DOMAIN, SERVICE_OWNER, stack, startRunners } from "../lib/stack.ts";
 import {
   countBy,
   formatCounts,
@@ -122,7 +123,7 @@ export function throughputScenario(workers: 1 | 4, start: Start = "steady") {
       const ours = new Set(submitted.ids);
       const docs = parseDocs(await readStatusRows(table, true)).filter((doc) => ours.has(doc.id));
       const succeeded = docs.filter((doc) => doc.status === "succeeded");
-      const use = budgetUse(decisions, CLIENT_ID, limit, windowMs);
+      const use = budgetUse(decisions, DEV_CLIENT_ID, limit, windowMs);
 
       // The headline: succeeded changes per window of budget occupied.
       const ratio = use.windowsSpanned === 0 ? Number.NaN : succeeded.length / (use.windowsSpanned * limit);

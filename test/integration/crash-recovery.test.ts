@@ -1,14 +1,14 @@
 import { TableClient } from "@azure/data-tables";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningSimulator, startSimulator } from "../../dev/simulator/server.ts";
+import { type AzuriteInstance, startAzurite } from "../../dev/stack/azurite.ts";
+import { appEnv } from "../../dev/stack/credentials.ts";
+import { waitFor } from "../../dev/stack/poll.ts";
+import { type RunningRunner, startRunner } from "../../dev/stack/runner.ts";
 import type { StatusDocument } from "../../src/changes/model.ts";
 import { transition } from "../../src/changes/status.ts";
 import { StatusStore } from "../../src/changes/status-store.ts";
-import { appEnv } from "../support/app-env.ts";
-import { type AzuriteInstance, startAzurite } from "../support/azurite.ts";
 import { queuedDoc, SERVICE_CLIENT_EMAIL } from "../support/fixtures.ts";
-import { waitFor } from "../support/queues.ts";
-import { type RunningRunner, startRunner } from "../support/runner.ts";
 
 /**
  * Crash recovery across real processes: a runner is SIGKILLed while its worker is inside an owners API

@@ -2,7 +2,7 @@ import { Buffer } from "node:buffer";
 import { TableClient } from "@azure/data-tables";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AppStack, startAppStack } from "../support/app-env.ts";
+import { type AppStack, startAppStack } from "../../dev/stack/app-stack.ts";
 import {
   checkAnswer,
   freshCase,

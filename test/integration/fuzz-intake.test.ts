@@ -9,12 +9,13 @@ import {
   installFunctionsCore,
   type RegisteredFunction,
 } from "../../dev/runner/functions-core.ts";
+import { type AzuriteInstance, startAzurite } from "../../dev/stack/azurite.ts";
+import { appEnv } from "../../dev/stack/credentials.ts";
+import { approximateCount } from "../../dev/stack/queues.ts";
 import { normaliseEmail } from "../../src/changes/email.ts";
 import type { Job, StatusDocument } from "../../src/changes/model.ts";
 import type { Services } from "../../src/services.ts";
 import type { PoisonEnvelope } from "../../src/storage/messages.ts";
-import { appEnv } from "../support/app-env.ts";
-import { type AzuriteInstance, startAzurite } from "../support/azurite.ts";
 import {
   type Answer,
   checkAnswer,
@@ -37,7 +38,6 @@ import {
   validChangeArb,
   WEBHOOK_SECRETS,
 } from "../support/intake-cases.ts";
-import { approximateCount } from "../support/queues.ts";
 
 /**
  * Property-based fuzzing of both intakes (issue 8 §3): the app's real registered handlers, called

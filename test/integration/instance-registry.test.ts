@@ -1,8 +1,8 @@
 import { TableClient } from "@azure/data-tables";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type AzuriteInstance, startAzurite } from "../../dev/stack/azurite.ts";
 import { InstanceRegistry } from "../../src/storage/instance-registry.ts";
 import { WorkInProgress } from "../../src/worker/work-in-progress.ts";
-import { type AzuriteInstance, startAzurite } from "../support/azurite.ts";
 import { FakeClock } from "../support/fake-clock.ts";
 
 /** Heartbeat rows in a real (azurite) table; time is a fake clock, so staleness needs no waiting. */

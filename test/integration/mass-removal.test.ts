@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningSimulator } from "../../dev/simulator/server.ts";
+import { type AppStack, startAppStack } from "../../dev/stack/app-stack.ts";
+import { waitFor } from "../../dev/stack/poll.ts";
+import type { RunningRunner } from "../../dev/stack/runner.ts";
 import type { StatusDocument } from "../../src/changes/model.ts";
-import { type AppStack, startAppStack } from "../support/app-env.ts";
-import { waitFor } from "../support/queues.ts";
-import type { RunningRunner } from "../support/runner.ts";
 
 /** More than two removals from one iTwin within the hour are held until someone decides. */
 let stack: AppStack;

@@ -1,12 +1,13 @@
 import { Buffer } from "node:buffer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningSimulator, SEEDED_ITWINS } from "../../dev/simulator/server.ts";
+import { type AppStack, startAppStack } from "../../dev/stack/app-stack.ts";
+import type { AzuriteInstance } from "../../dev/stack/azurite.ts";
+import { receiveAll, sendRaw } from "../../dev/stack/queues.ts";
+import type { RunningRunner } from "../../dev/stack/runner.ts";
 import { requestIdFor } from "../../src/changes/ids.ts";
 import type { StatusDocument } from "../../src/changes/model.ts";
-import { type AppStack, startAppStack } from "../support/app-env.ts";
-import type { AzuriteInstance } from "../support/azurite.ts";
-import { receiveAll, sendRaw } from "../support/queues.ts";
-import type { RunningRunner } from "../support/runner.ts";
+import { SERVICE_CLIENT_EMAIL } from "../support/fixtures.ts";
 
 /**
  * The whole spine across real process boundaries: azurite (child process), the iTwin API simulator
@@ -230,10 +231,7 @@ describe("worker outcomes", () => {
   it("rejects removing an iTwin's last human owner, not counting the service client", async () => {
     const { id: itwinId } = simulator.state.addItwin({
       name: "one human",
-      owners: [
-        { email: "itwin-owner-automation-dev@apps.imsoidc.bentley.com" },
-        { email: "solo@corp.example" },
-      ],
+      owners: [{ email: SERVICE_CLIENT_EMAIL }, { email: "solo@corp.example" }],
     });
     const doc = await submit({ itwinId, email: "solo@corp.example", action: "remove" });
     expect(doc).toMatchObject({ status: "rejected", error: { code: "LastOwner" } });

@@ -1,10 +1,11 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type AppStack, startAppStack } from "../../dev/stack/app-stack.ts";
+import { REPO_ROOT, tsxLoaderUrl } from "../../dev/stack/paths.ts";
+import { waitFor } from "../../dev/stack/poll.ts";
+import { approximateCount, sendRaw } from "../../dev/stack/queues.ts";
 import type { StatusDocument } from "../../src/changes/model.ts";
-import { type AppStack, startAppStack } from "../support/app-env.ts";
-import { approximateCount, sendRaw, waitFor } from "../support/queues.ts";
-import { REPO_ROOT, tsxLoaderUrl } from "../support/runner.ts";
 
 /** `npm run poison` as a user runs it (a child process), against a stack whose jobs poison fast. */
 const run = promisify(execFile);

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningSimulator, startSimulator } from "../../dev/simulator/server.ts";
+import { type AzuriteInstance, startAzurite } from "../../dev/stack/azurite.ts";
+import { appEnv } from "../../dev/stack/credentials.ts";
+import { waitFor } from "../../dev/stack/poll.ts";
+import { type RunningRunner, startRunner } from "../../dev/stack/runner.ts";
 import type { StatusDocument } from "../../src/changes/model.ts";
-import { appEnv } from "../support/app-env.ts";
-import { type AzuriteInstance, startAzurite } from "../support/azurite.ts";
-import { waitFor } from "../support/queues.ts";
-import { type RunningRunner, startRunner } from "../support/runner.ts";
 
 /**
  * Pacing across real processes: worker runners share one OAuth client, and so one budget, on a

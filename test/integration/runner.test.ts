@@ -3,11 +3,13 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AzuriteInstance } from "../support/azurite.ts";
-import { startAzurite } from "../support/azurite.ts";
-import { approximateCount, sendBase64, sendRaw, waitFor, waitForMessages } from "../support/queues.ts";
-import type { RunnerProcess } from "../support/runner.ts";
-import { REPO_ROOT, spawnRunner, startRunner } from "../support/runner.ts";
+import type { AzuriteInstance } from "../../dev/stack/azurite.ts";
+import { startAzurite } from "../../dev/stack/azurite.ts";
+import { REPO_ROOT } from "../../dev/stack/paths.ts";
+import { waitFor } from "../../dev/stack/poll.ts";
+import { approximateCount, sendBase64, sendRaw, waitForMessages } from "../../dev/stack/queues.ts";
+import type { RunnerProcess } from "../../dev/stack/runner.ts";
+import { spawnRunner, startRunner } from "../../dev/stack/runner.ts";
 
 /**
  * The local Functions runner, end to end: a fixture app registered through the real

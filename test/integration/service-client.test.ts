@@ -1,16 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SEEDED_ITWINS } from "../../dev/simulator/server.ts";
+import { type AppStack, startAppStack } from "../../dev/stack/app-stack.ts";
+import { waitFor } from "../../dev/stack/poll.ts";
+import { sendRaw } from "../../dev/stack/queues.ts";
 import { requestIdFor } from "../../src/changes/ids.ts";
 import type { StatusDocument } from "../../src/changes/model.ts";
-import { type AppStack, startAppStack } from "../support/app-env.ts";
-import { sendRaw, waitFor } from "../support/queues.ts";
+import { SERVICE_CLIENT_EMAIL } from "../support/fixtures.ts";
 
 /**
  * The service must not lock itself out: the seeded Bridge Retrofit lists the service client beside
  * carol, so the last-owner rule alone would let a removal of the service client through.
  */
 let stack: AppStack;
-const SERVICE = "itwin-owner-automation-dev@apps.imsoidc.bentley.com";
+const SERVICE = SERVICE_CLIENT_EMAIL;
 const itwinId = SEEDED_ITWINS.bridgeRetrofit;
 
 beforeAll(async () => {

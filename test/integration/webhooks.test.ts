@@ -1,8 +1,8 @@
 import standardWebhooks from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SEEDED_ITWINS } from "../../dev/simulator/server.ts";
-import { type AppStack, startAppStack } from "../support/app-env.ts";
-import type { RunningRunner } from "../support/runner.ts";
+import { type AppStack, startAppStack } from "../../dev/stack/app-stack.ts";
+import type { RunningRunner } from "../../dev/stack/runner.ts";
 
 /** With WEBHOOK_SECRETS set, the HTTP intake takes only Standard Webhooks-signed deliveries. */
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";

@@ -1,17 +1,7 @@
-import { type RunningSimulator, type SimulatorOptions, startSimulator } from "../../dev/simulator/server.ts";
+import { type RunningSimulator, type SimulatorOptions, startSimulator } from "../simulator/server.ts";
 import { type AzuriteInstance, startAzurite } from "./azurite.ts";
+import { appEnv } from "./credentials.ts";
 import { type RunningRunner, startRunner } from "./runner.ts";
-
-/** The settings the real app needs to run against a test azurite and an iTwin API simulator. */
-export function appEnv(azurite: Pick<AzuriteInstance, "connectionString">, simulator: { url: string }) {
-  return {
-    AzureWebJobsStorage: azurite.connectionString,
-    ITWIN_API_BASE_URL: simulator.url,
-    ITWIN_AUTHORITY: simulator.url,
-    ITWIN_CLIENT_ID: "itwin-owner-automation-dev",
-    ITWIN_CLIENT_SECRET: "dev-secret",
-  };
-}
 
 export interface AppStack {
   azurite: AzuriteInstance;

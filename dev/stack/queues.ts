@@ -3,8 +3,9 @@ import type { QueueClient } from "@azure/storage-queue";
 import { QueueServiceClient } from "@azure/storage-queue";
 
 /**
- * Queue helpers for integration tests: send exactly the bytes you mean, and wait for messages by
- * polling the queue (short intervals, hard deadline) instead of sleeping and hoping.
+ * Queue helpers for driving and observing a local stack's storage (tests, bench): send exactly the
+ * bytes you mean, and wait for messages by polling the queue (short intervals, hard deadline) instead
+ * of sleeping and hoping.
  */
 
 export interface ReceivedTestMessage {
@@ -124,20 +125,4 @@ export async function approximateCount(connectionString: string, queue: string):
   if (!(await client.exists())) return 0;
   const props = await client.getProperties();
   return props.approximateMessagesCount ?? 0;
-}
-
-/** Polls `check` until it returns a value other than undefined/false; rejects with `what` after `timeoutMs`. */
-export async function waitFor<T>(
-  check: () => Promise<T | undefined | false> | T | undefined | false,
-  what: string,
-  timeoutMs = 15_000,
-  intervalMs = 50,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value as T;
-    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await delay(intervalMs);
-  }
 }

@@ -1,5 +1,6 @@
+/** TCP ports of the local stack: free ones for private instances, probes, and `--port` values. */
 import { createServer, Socket } from "node:net";
-import { setTimeout as delay } from "node:timers/promises";
+import { waitFor } from "./poll.ts";
 
 /** A TCP port that was free on 127.0.0.1 a moment ago (the OS picks it; the listener is closed again). */
 export function getFreePort(host = "127.0.0.1"): Promise<number> {
@@ -40,26 +41,28 @@ export function canConnect(port: number, host = "127.0.0.1", timeoutMs = 1000): 
 }
 
 /**
- * Waits until host:port accepts connections, polling every `intervalMs`; rejects after `timeoutMs`
- * or as soon as `abortIf()` returns a reason (e.g. the server process died).
+ * Waits until host:port accepts connections; rejects after `timeoutMs`, or as soon as `abortIf()`
+ * returns a reason (e.g. the server process died).
  */
 export async function waitForPort(
   port: number,
-  options: {
-    host?: string;
-    timeoutMs?: number;
-    intervalMs?: number;
-    abortIf?: () => string | undefined;
-  } = {},
+  options: { host?: string; timeoutMs?: number; abortIf?: () => string | undefined } = {},
 ): Promise<void> {
-  const { host = "127.0.0.1", timeoutMs = 20_000, intervalMs = 50 } = options;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const reason = options.abortIf?.();
-    if (reason) throw new Error(`gave up waiting for ${host}:${port}: ${reason}`);
-    if (await canConnect(port, host)) return;
-    if (Date.now() >= deadline)
-      throw new Error(`${host}:${port} did not accept connections within ${timeoutMs} ms`);
-    await delay(intervalMs);
+  const { host = "127.0.0.1", timeoutMs = 20_000 } = options;
+  await waitFor(
+    () => canConnect(port, host),
+    `${host}:${port} to accept connections`,
+    timeoutMs,
+    50,
+    options.abortIf,
+  );
+}
+
+/** A `--port` value: a whole number from `min` (0 = any free port, where the tool allows it) to 65535. */
+export function parsePort(text: string, what: string, min = 0): number | { error: string } {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isInteger(n) || n < min || n > 65535) {
+    return { error: `${what}: "${text}" is not a port number (${min}-65535)` };
   }
+  return n;
 }
