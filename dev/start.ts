@@ -1,21 +1,33 @@
 /**
- * `npm start`: the local stack as child processes with prefixed logs — azurite, the iTwin API
- * simulator (unless ITWIN_API_BASE_URL is set) and the local Functions runner — and a clean stop on
- * Ctrl-C (SIGTERM to each child's process group, SIGKILL after 5 s; nothing left behind).
+ * `npm start`: the local stack with prefixed logs — azurite (a child process, data in .azurite/), the
+ * iTwin API simulator (in this process, unless ITWIN_API_BASE_URL is set) and the local Functions runner
+ * (a child process) — and a clean stop on Ctrl-C: the runner first, then the simulator, then azurite,
+ * each child's process group SIGTERMed and SIGKILLed after 5 s, nothing left behind.
+ *
+ * Importing this module starts nothing: `main()` parses the arguments, installs the signal handlers and
+ * runs the stack; it is called only when the file is run as a program. The pieces (argument parsing,
+ * the stack, the banner) come from dev/stack/ or are exported here for tests.
  */
-import type { ChildProcess } from "node:child_process";
-import { spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
-import { createRequire } from "node:module";
-import { Socket } from "node:net";
-import { dirname, join, resolve } from "node:path";
-import { setTimeout as delay } from "node:timers/promises";
+import { realpathSync } from "node:fs";
+import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import type { Colour } from "./log-prefix.ts";
-import { colourEnabled, formatPrefix, paint, pipeWithPrefix } from "./log-prefix.ts";
+import { type Colour, colourEnabled, formatPrefix, paint } from "./log-prefix.ts";
+import { CLI_DEFAULTS } from "./simulator/cli-args.ts";
+import { type RunningSimulator, startSimulator } from "./simulator/server.ts";
+import {
+  AZURITE_DEFAULT_PORTS,
+  type AzuriteInstance,
+  probeStoragePorts,
+  startAzurite,
+} from "./stack/azurite.ts";
+import { appEnv, DEV_STORAGE } from "./stack/credentials.ts";
+import { REPO_ROOT } from "./stack/paths.ts";
+import { parsePort } from "./stack/ports.ts";
+import type { Exit, ManagedProcess } from "./stack/process.ts";
+import { type RunningRunner, startRunner } from "./stack/runner.ts";
 
-const USAGE = `Usage: npm start [-- options]
+export const USAGE = `Usage: npm start [-- options]
 
 Starts azurite (127.0.0.1:10000-10002, data in .azurite/), the iTwin API simulator (unless
 ITWIN_API_BASE_URL is set in the environment) and the local Functions runner, with prefixed logs.
@@ -23,426 +35,273 @@ Ctrl-C stops all of them.
 
 Options:
   --port <n>             runner HTTP port (default 7071)
-  --simulator-port <n>   simulator port (default 7080)
+  --simulator-port <n>   simulator port (default ${CLI_DEFAULTS.port})
   --entry <file>         module that registers the functions (default src/index.ts)
   -h, --help             show this help
 
 With ITWIN_API_BASE_URL set, also set ITWIN_AUTHORITY, ITWIN_CLIENT_ID and ITWIN_CLIENT_SECRET; they are
 passed to the runner as they are.`;
 
-const AZURITE_PORTS = { blob: 10000, queue: 10001, table: 10002 } as const;
-const DEV_CLIENT_ID = "itwin-owner-automation-dev";
-const DEV_CLIENT_SECRET = "dev-secret";
 const STOP_GRACE_MS = 5000;
-
-const root = process.cwd();
-const requireHere = createRequire(import.meta.url);
-const colour = colourEnabled(process.stdout);
 const WIDTH = "[simulator]".length;
 
-function say(message: string, tone: Colour = "yellow") {
-  process.stdout.write(`${formatPrefix("start", tone, colour, WIDTH)}${message}\n`);
+export interface StartOptions {
+  port: number;
+  simulatorPort: number;
+  entry: string;
 }
 
-function failAndExit(message: string): never {
-  say(paint(message, "red", colour), "red");
-  process.exit(1);
-}
-
-function parsePort(value: string | undefined, fallback: number, flag: string): number {
-  if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 65535)
-    failAndExit(`${flag}: "${value}" is not a port`);
-  return Number(value);
-}
-
-let args: { port: number; simulatorPort: number; entry: string };
-try {
-  const { values } = parseArgs({
-    args: process.argv.slice(2),
-    options: {
-      port: { type: "string" },
-      "simulator-port": { type: "string" },
-      entry: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    process.exit(0);
-  }
-  args = {
-    port: parsePort(values.port, 7071, "--port"),
-    simulatorPort: parsePort(values["simulator-port"], 7080, "--simulator-port"),
-    entry: values.entry ?? "src/index.ts",
-  };
-} catch (error) {
-  process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
-  process.exit(2);
-}
-
-// ---------------------------------------------------------------------------------------------------
-// child processes
-
-interface Managed {
-  name: string;
-  child: ChildProcess;
-  /** Recent output lines (for error messages). */
-  tail: string[];
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  done: boolean;
-  onLine(listener: (line: string) => void): void;
-}
-
-const managed: Managed[] = [];
-let shuttingDown = false;
-/** Until everything is ready, a dying child is reported by the readiness wait (with its output). */
-let stackReady = false;
-
-function tsxLoader(): string {
-  const pkg = requireHere.resolve("tsx/package.json");
-  return pathToFileURL(join(dirname(pkg), "dist", "loader.mjs")).href;
-}
-
-function startChild(name: string, tone: Colour, argv: string[], env: NodeJS.ProcessEnv): Managed {
-  // The project's own node runs each child directly (no npx, no shell, no wrapper process), in its
-  // own process group so a stop reaches everything it may have started.
-  const child = spawn(process.execPath, argv, {
-    cwd: root,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-  const prefix = formatPrefix(name, tone, colour, WIDTH);
-  const tail: string[] = [];
-  const listeners = new Set<(line: string) => void>();
-  const handle = (stream: "out" | "err") => (line: string) => {
-    (stream === "out" ? process.stdout : process.stderr).write(`${line}\n`);
-    const text = line.slice(prefix.length);
-    tail.push(text);
-    if (tail.length > 30) tail.shift();
-    for (const l of listeners) l(text);
-  };
-  if (child.stdout) pipeWithPrefix(child.stdout, prefix, handle("out"));
-  if (child.stderr) pipeWithPrefix(child.stderr, prefix, handle("err"));
-  const entry: Managed = {
-    name,
-    child,
-    tail,
-    done: false,
-    exited: new Promise((resolveExit) => {
-      child.once("exit", (code, signal) => {
-        entry.done = true;
-        resolveExit({ code, signal });
-      });
-      child.once("error", (error) => {
-        say(`${name} could not be started: ${error.message}`, "red");
-        entry.done = true;
-        resolveExit({ code: null, signal: null });
-      });
-    }),
-    onLine: (l) => listeners.add(l),
-  };
-  managed.push(entry);
-  void entry.exited.then(({ code, signal }) => {
-    if (!shuttingDown && stackReady) {
-      say(
-        paint(
-          `${name} exited unexpectedly (code ${code}, signal ${signal}); stopping everything`,
-          "red",
-          colour,
-        ),
-        "red",
-      );
-      void shutdown(1);
-    }
-  });
-  return entry;
-}
-
-function signalGroup(m: Managed, signal: NodeJS.Signals) {
-  if (m.done || m.child.pid === undefined) return;
+/** Pure: what the command line asks for. */
+export function parseStartArgs(
+  argv: readonly string[],
+): { kind: "run"; options: StartOptions } | { kind: "help" } | { kind: "usage-error"; message: string } {
+  let values: { port?: string; "simulator-port"?: string; entry?: string; help?: boolean };
   try {
-    process.kill(-m.child.pid, signal);
-  } catch {
-    try {
-      m.child.kill(signal);
-    } catch {
-      // already gone
-    }
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        port: { type: "string" },
+        "simulator-port": { type: "string" },
+        entry: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    return { kind: "usage-error", message: (error as Error).message };
   }
+  if (values.help) return { kind: "help" };
+  const port = parsePort(values.port ?? "7071", "--port", 1);
+  if (typeof port !== "number") return { kind: "usage-error", message: port.error };
+  const simulatorPort = parsePort(
+    values["simulator-port"] ?? String(CLI_DEFAULTS.port),
+    "--simulator-port",
+    1,
+  );
+  if (typeof simulatorPort !== "number") return { kind: "usage-error", message: simulatorPort.error };
+  return { kind: "run", options: { port, simulatorPort, entry: values.entry ?? "src/index.ts" } };
 }
 
-async function stopChild(m: Managed): Promise<void> {
-  if (m.done) return;
-  signalGroup(m, "SIGTERM");
-  const timer = setTimeout(() => {
-    say(`${m.name} did not stop within ${STOP_GRACE_MS / 1000}s; killing it`);
-    signalGroup(m, "SIGKILL");
-  }, STOP_GRACE_MS);
-  await m.exited;
-  clearTimeout(timer);
-  // Anything the child left in its group goes too.
-  if (m.child.pid !== undefined) {
-    try {
-      process.kill(-m.child.pid, "SIGKILL");
-    } catch {
-      // the group is empty
-    }
-  }
+/** Where `npm start` writes: one prefixed line per message. */
+export interface StackOutput {
+  line(name: string, tone: Colour, text: string, stream?: "stdout" | "stderr"): void;
 }
 
-let shutdownPromise: Promise<never> | undefined;
-function shutdown(code: number): Promise<never> {
-  shutdownPromise ??= (async () => {
-    shuttingDown = true;
-    // Runner first (it may still be finishing invocations that need storage), then the rest.
-    const order = ["runner", "simulator", "azurite"];
-    for (const name of order) {
-      const m = managed.find((x) => x.name === name);
-      if (m && !m.done) {
-        say(`stopping ${name}…`);
-        await stopChild(m);
+/** One started part of the stack, stopped in reverse start order. */
+interface Part {
+  name: string;
+  stop(): Promise<unknown>;
+}
+
+export interface ReadyStack {
+  azurite: "started" | "reused";
+  simulator: RunningSimulator | undefined;
+  runner: RunningRunner;
+}
+
+/**
+ * The stack's parts, started in order by `start()` and stopped in reverse by `stop()`, which may come at
+ * any time (a Ctrl-C during start-up stops what is up; a child still starting is killed when this
+ * process exits). `onExit` hears of a child process that ends on its own while nothing is stopping.
+ */
+export class DevStack {
+  readonly #parts: Part[] = [];
+  #stopping: Promise<void> | undefined;
+
+  constructor(
+    private readonly options: StartOptions,
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly out: StackOutput,
+    private readonly onExit: (name: string, exit: Exit, lastOutput: string) => void,
+  ) {}
+
+  async start(): Promise<ReadyStack> {
+    this.#say("starting azurite…");
+    const azurite = await startLocalAzurite(this.out);
+    if (azurite !== "reused") await this.#add("azurite", () => azurite.close(), azurite.process);
+
+    let simulator: RunningSimulator | undefined;
+    if (this.env.ITWIN_API_BASE_URL) {
+      this.#say(`ITWIN_API_BASE_URL is set (${this.env.ITWIN_API_BASE_URL}): not starting the simulator`);
+    } else {
+      this.#say("starting the iTwin API simulator…");
+      const started = await startSimulator({
+        port: this.options.simulatorPort,
+        log: (line) => this.out.line("simulator", "magenta", `${new Date().toISOString()} ${line}`),
+      });
+      await this.#add("simulator", () => started.close());
+      simulator = started;
+    }
+
+    this.#say("starting the Functions runner…");
+    const storage = { connectionString: DEV_STORAGE };
+    const runner = await startRunner({
+      entry: this.options.entry,
+      port: this.options.port,
+      // A developer's local.settings.json may add settings; the environment and these win over it.
+      localSettings: "project",
+      env: {
+        // Without the simulator, the ITWIN_* settings come from the environment as they are.
+        ...(simulator ? appEnv(storage, simulator) : { AzureWebJobsStorage: storage.connectionString }),
+        // Colour as the developer's terminal asks (spawnRunner turns it off, for tests).
+        NO_COLOR: this.env.NO_COLOR,
+        FORCE_COLOR: this.env.FORCE_COLOR,
+      },
+      timeoutMs: 60_000,
+      detached: true,
+      onLine: (line, stream) => this.out.line("runner", "green", line, stream),
+    });
+    await this.#add("runner", () => runner.stop("SIGTERM", STOP_GRACE_MS), runner.process);
+    return { azurite: azurite === "reused" ? "reused" : "started", simulator, runner };
+  }
+
+  /** Stops every part that started, the last started first. Safe to call more than once. */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      for (const part of [...this.#parts].reverse()) {
+        this.#say(`stopping ${part.name}…`);
+        await part.stop();
       }
-    }
-    for (const m of managed) await stopChild(m);
-    say(code === 0 ? "all stopped" : "stopped");
-    process.exit(code);
-  })();
-  return shutdownPromise;
-}
+    })();
+    return this.#stopping;
+  }
 
-let interrupts = 0;
-for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-  process.on(signal, () => {
-    interrupts++;
-    if (interrupts > 1) {
-      say("stopping now (second signal)", "red");
-      for (const m of managed) signalGroup(m, "SIGKILL");
-      process.exit(130);
+  /** Records a started part; one that finished starting after `stop()` is stopped at once. */
+  async #add(name: string, stop: () => Promise<unknown>, child?: ManagedProcess): Promise<void> {
+    if (this.#stopping) {
+      await stop();
+      throw new Error(`stopped while ${name} was starting`);
     }
-    process.stdout.write("\n");
-    void shutdown(0);
-  });
-}
-// Last resort, e.g. on an uncaught error: never leave children behind.
-process.on("exit", () => {
-  for (const m of managed) signalGroup(m, "SIGKILL");
-});
-process.on("uncaughtException", (error) => {
-  say(`unexpected error: ${error.stack ?? error.message}`, "red");
-  void shutdown(1);
-});
+    this.#parts.push({ name, stop });
+    void child?.exited.then((exit) => {
+      if (!this.#stopping) this.onExit(name, exit, child.logs().split("\n").slice(-15).join("\n"));
+    });
+  }
 
-// ---------------------------------------------------------------------------------------------------
-// readiness helpers
-
-function canConnect(port: number, host = "127.0.0.1"): Promise<boolean> {
-  return new Promise((resolveConnect) => {
-    const socket = new Socket();
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolveConnect(ok);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once("connect", () => done(true));
-    socket.once("error", () => done(false));
-    socket.connect(port, host);
-  });
-}
-
-/** Polls `check` every 100 ms until it yields a value; fails if the process dies or time runs out. */
-async function waitUntil<T>(
-  m: Managed,
-  what: string,
-  timeoutMs: number,
-  check: () => Promise<T | undefined> | T | undefined,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    // Any child dying while we wait is fatal (e.g. azurite going away while the runner starts).
-    const dead = m.done ? m : managed.find((x) => x.done);
-    if (dead) {
-      const { code } = await dead.exited;
-      const before = dead === m ? what : `${m.name}'s ${what}`;
-      throw new Error(
-        `${dead.name} exited (code ${code}) before ${before}. Last output:\n  ${dead.tail.slice(-15).join("\n  ")}`,
-      );
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `${m.name}: no ${what} within ${timeoutMs / 1000}s. Last output:\n  ${m.tail.slice(-15).join("\n  ")}`,
-      );
-    }
-    await delay(100);
+  #say(text: string): void {
+    this.out.line("start", "yellow", text);
   }
 }
 
-function waitForLine(m: Managed, pattern: RegExp, what: string, timeoutMs: number): Promise<RegExpExecArray> {
-  let found: RegExpExecArray | undefined;
-  for (const line of m.tail) found ??= pattern.exec(line) ?? undefined;
-  m.onLine((line) => {
-    found ??= pattern.exec(line) ?? undefined;
-  });
-  return waitUntil(m, what, timeoutMs, () => found);
-}
-
-// ---------------------------------------------------------------------------------------------------
-// the stack
-
-async function startAzurite(): Promise<string> {
-  const ports = Object.values(AZURITE_PORTS);
-  const open = await Promise.all(ports.map((p) => canConnect(p)));
-  if (open.every(Boolean)) {
-    const server = await fetch(`http://127.0.0.1:${AZURITE_PORTS.queue}/devstoreaccount1?comp=list`, {
-      signal: AbortSignal.timeout(3000),
-    })
-      .then((r) => r.headers.get("server") ?? "")
-      .catch(() => "");
-    if (!/azurite/i.test(server)) {
-      throw new Error(
-        `ports ${ports.join(", ")} are in use, but not by azurite (server: ${server || "unknown"}); free them and retry`,
-      );
-    }
-    say(`azurite is already running on 127.0.0.1:${ports.join("/")} (${server}); reusing it`);
+/** azurite on its default ports with its data in .azurite/, or the one already running there. */
+async function startLocalAzurite(out: StackOutput): Promise<AzuriteInstance | "reused"> {
+  const ports = AZURITE_DEFAULT_PORTS;
+  const probe = await probeStoragePorts(ports);
+  if (probe.kind === "taken") throw new Error(`${probe.detail}; free them and retry`);
+  if (probe.kind === "azurite") {
+    out.line("start", "yellow", `azurite is already running on 127.0.0.1 (${probe.server}); reusing it`);
     return "reused";
   }
-  if (open.some(Boolean)) {
-    const busy = ports.filter((_, i) => open[i]);
-    throw new Error(
-      `port(s) ${busy.join(", ")} already in use (azurite needs ${ports.join(", ")}); free them and retry`,
-    );
-  }
-  const location = resolve(root, ".azurite");
-  mkdirSync(location, { recursive: true });
-  const cli = join(dirname(requireHere.resolve("azurite/package.json")), "dist", "src", "azurite.js");
-  const m = startChild(
-    "azurite",
-    "cyan",
-    [
-      cli,
-      "--silent",
-      "--disableTelemetry",
-      "--skipApiVersionCheck",
-      "--location",
-      location,
-      "--blobHost",
-      "127.0.0.1",
-      "--queueHost",
-      "127.0.0.1",
-      "--tableHost",
-      "127.0.0.1",
-    ],
-    process.env,
-  );
-  await waitUntil(m, "listening ports", 30_000, async () =>
-    (await Promise.all(ports.map((p) => canConnect(p)))).every(Boolean) ? true : undefined,
-  );
-  return "started";
-}
-
-interface SeededItwin {
-  id: string;
-  name?: string;
-}
-
-async function startSimulator(): Promise<{ url: string; itwins: SeededItwin[] }> {
-  const m = startChild(
-    "simulator",
-    "magenta",
-    ["--import", tsxLoader(), "dev/simulator/main.ts", "--port", String(args.simulatorPort)],
-    process.env,
-  );
-  const match = await waitForLine(m, /simulator ready (\S+)/, '"simulator ready"', 30_000);
-  const url = (match[1] as string).replace(/\/$/, "");
-  let itwins: SeededItwin[] = [];
-  try {
-    const response = await fetch(`${url}/__admin/itwins`, { signal: AbortSignal.timeout(5000) });
-    const body = (await response.json()) as unknown;
-    const list = Array.isArray(body) ? body : ((body as { itwins?: unknown[] }).itwins ?? []);
-    itwins = list.filter((x): x is SeededItwin => typeof (x as SeededItwin)?.id === "string");
-  } catch (error) {
-    say(`could not list the seeded iTwins (${(error as Error).message})`);
-  }
-  return { url, itwins };
-}
-
-async function startRunner(itwinEnv: Record<string, string | undefined>): Promise<string> {
-  const m = startChild(
-    "runner",
-    "green",
-    ["--import", tsxLoader(), "dev/runner/main.ts", "--port", String(args.port), "--entry", args.entry],
-    {
-      ...process.env,
-      ...itwinEnv,
-      AzureWebJobsStorage: "UseDevelopmentStorage=true",
-      PORT: String(args.port),
-    },
-  );
-  const match = await waitForLine(m, /runner ready (\S+)/, '"runner ready"', 60_000);
-  const url = match[1] as string;
-  await waitUntil(m, "readiness", 10_000, async () => {
-    const ok = await fetch(`${url}/admin/host/status`, { signal: AbortSignal.timeout(2000) })
-      .then((r) => r.ok)
-      .catch(() => false);
-    return ok ? true : undefined;
+  return startAzurite({
+    ports,
+    location: resolve(REPO_ROOT, ".azurite"),
+    detached: true,
+    onLine: (line, stream) => out.line("azurite", "cyan", line, stream),
   });
-  return url;
 }
 
-async function main() {
-  say("starting azurite…");
-  const azurite = await startAzurite();
-
-  let itwins: SeededItwin[] = [];
-  let simulatorUrl: string | undefined;
-  let itwinEnv: Record<string, string | undefined>;
-  if (process.env.ITWIN_API_BASE_URL) {
-    say(`ITWIN_API_BASE_URL is set (${process.env.ITWIN_API_BASE_URL}): not starting the simulator`);
-    itwinEnv = {};
-  } else {
-    say("starting the iTwin API simulator…");
-    const simulator = await startSimulator();
-    simulatorUrl = simulator.url;
-    itwins = simulator.itwins;
-    itwinEnv = {
-      ITWIN_API_BASE_URL: simulator.url,
-      ITWIN_AUTHORITY: simulator.url,
-      ITWIN_CLIENT_ID: DEV_CLIENT_ID,
-      ITWIN_CLIENT_SECRET: DEV_CLIENT_SECRET,
-    };
-  }
-
-  say("starting the Functions runner…");
-  const runnerUrl = await startRunner(itwinEnv);
-
-  const itwinId = itwins[0]?.id ?? "<itwin id>";
+/** Pure: what `npm start` prints once everything is up. */
+export function readyLines(stack: ReadyStack, itwinApi: string | undefined, colour: boolean): string[] {
+  const { blobPort, tablePort } = AZURITE_DEFAULT_PORTS;
+  const runnerUrl = stack.runner.url;
+  const itwins = stack.simulator?.state.itwins() ?? [];
   const lines = [
     paint("ready", "green", colour),
-    `  azurite    127.0.0.1:${AZURITE_PORTS.blob}-${AZURITE_PORTS.table}${azurite === "reused" ? " (already running)" : " (data in .azurite/)"}`,
-    simulatorUrl
-      ? `  simulator  ${simulatorUrl}  (admin: ${simulatorUrl}/__admin)`
-      : `  iTwin API  ${process.env.ITWIN_API_BASE_URL}`,
+    `  azurite    127.0.0.1:${blobPort}-${tablePort}${stack.azurite === "reused" ? " (already running)" : " (data in .azurite/)"}`,
+    stack.simulator
+      ? `  simulator  ${stack.simulator.url}  (admin: ${stack.simulator.url}/__admin)`
+      : `  iTwin API  ${itwinApi}`,
     `  runner     ${runnerUrl}`,
   ];
   if (itwins.length > 0) {
     lines.push("  seeded iTwins:");
-    for (const itwin of itwins) lines.push(`    ${itwin.id}  ${itwin.name ?? ""}`);
+    for (const itwin of itwins) lines.push(`    ${itwin.id}  ${itwin.name}`);
   }
   lines.push(
     "  try:",
-    `    curl -X POST ${runnerUrl}/api/owner-changes -H 'content-type: application/json' -d '{"itwinId":"${itwinId}","email":"alice@corp.example","action":"add"}'`,
+    `    curl -X POST ${runnerUrl}/api/owner-changes -H 'content-type: application/json' -d '{"itwinId":"${itwins[0]?.id ?? "<itwin id>"}","email":"alice@corp.example","action":"add"}'`,
     `    curl ${runnerUrl}/api/owner-changes/<id from the response>`,
     "  Ctrl-C stops everything.",
   );
-  for (const line of lines) say(line);
-  stackReady = true;
+  return lines;
 }
 
-main().catch((error: unknown) => {
-  say(paint(error instanceof Error ? error.message : String(error), "red", colour), "red");
-  void shutdown(1);
-});
+/** The program: arguments, signal handlers, the stack, the banner; exits when the stack has stopped. */
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  const parsed = parseStartArgs(argv);
+  if (parsed.kind === "help") {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (parsed.kind === "usage-error") {
+    process.stderr.write(`${parsed.message}\n\n${USAGE}\n`);
+    process.exit(2);
+  }
+
+  const colour = colourEnabled(process.stdout);
+  const out: StackOutput = {
+    line(name, tone, text, stream = "stdout") {
+      (stream === "stdout" ? process.stdout : process.stderr).write(
+        `${formatPrefix(name, tone, colour, WIDTH)}${text}\n`,
+      );
+    },
+  };
+  const say = (text: string, tone: Colour = "yellow") => out.line("start", tone, text);
+
+  let stack: DevStack | undefined;
+  let shutdownPromise: Promise<never> | undefined;
+  const shutdown = (code: number): Promise<never> => {
+    shutdownPromise ??= (async () => {
+      await stack?.stop();
+      say(code === 0 ? "all stopped" : "stopped");
+      process.exit(code);
+    })();
+    return shutdownPromise;
+  };
+
+  let interrupts = 0;
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.on(signal, () => {
+      interrupts++;
+      if (interrupts > 1) {
+        // Each child is SIGKILLed by its own exit handler (dev/stack/process.ts).
+        say("stopping now (second signal)", "red");
+        process.exit(130);
+      }
+      process.stdout.write("\n");
+      void shutdown(0);
+    });
+  }
+  process.on("uncaughtException", (error) => {
+    say(`unexpected error: ${error.stack ?? error.message}`, "red");
+    void shutdown(1);
+  });
+
+  stack = new DevStack(parsed.options, process.env, out, (name, exit, lastOutput) => {
+    say(
+      paint(
+        `${name} exited unexpectedly (code ${exit.code}, signal ${exit.signal}); stopping everything. Last output:\n${lastOutput}`,
+        "red",
+        colour,
+      ),
+      "red",
+    );
+    void shutdown(1);
+  });
+  let ready: ReadyStack;
+  try {
+    ready = await stack.start();
+  } catch (error) {
+    // After a signal, start-up failing is the expected consequence, not news.
+    if (!shutdownPromise)
+      say(paint(error instanceof Error ? error.message : String(error), "red", colour), "red");
+    await shutdown(1);
+    return;
+  }
+  for (const line of readyLines(ready, process.env.ITWIN_API_BASE_URL, colour)) say(line);
+}
+
+const entry = process.argv[1];
+if (entry !== undefined && import.meta.url === pathToFileURL(realpathSync(entry)).href) {
+  await main();
+}
