@@ -1,4 +1,6 @@
 /** Parses the simulator CLI's flags. Pure, so the parsing is unit-tested without starting anything. */
+import { DEV_CLIENT_ID, DEV_CLIENT_SECRET } from "../stack/credentials.ts";
+import { serviceClientEmail } from "./clients.ts";
 import { ADMIN_ENDPOINTS } from "./routes/admin.ts";
 import { SEEDED_ITWIN_NAMES } from "./seed.ts";
 
@@ -130,7 +132,7 @@ Prints "simulator ready <url>" when listening, then the seeded iTwin ids. Ctrl-C
 
 Point the app at it:
   ITWIN_API_BASE_URL=<url>  ITWIN_AUTHORITY=<url>
-  ITWIN_CLIENT_ID=itwin-owner-automation-dev  ITWIN_CLIENT_SECRET=dev-secret  ITWIN_SCOPE=itwin-platform
+  ITWIN_CLIENT_ID=${DEV_CLIENT_ID}  ITWIN_CLIENT_SECRET=${DEV_CLIENT_SECRET}  ITWIN_SCOPE=itwin-platform
 
 Bentley-shaped endpoints:
   GET    /.well-known/openid-configuration
@@ -141,7 +143,7 @@ Bentley-shaped endpoints:
   DELETE /accesscontrol/itwins/{id}/members/owners/{memberId}       204 | 404
   (Bearer token required; x-rate-limit-* headers on every answer; 429 + Retry-After when exceeded)
 
-Seeded iTwins (owners include itwin-owner-automation-dev@apps.imsoidc.bentley.com):
+Seeded iTwins (owners include ${serviceClientEmail(DEV_CLIENT_ID)}):
 ${seeded}
 
 Admin endpoints (no auth, not rate-limited, not counted in stats):

@@ -1,5 +1,6 @@
 /** The OAuth clients the simulated IMS knows, and how a service client appears as an iTwin member. */
 import { timingSafeEqual } from "node:crypto";
+import { DEV_CLIENT_ID, DEV_CLIENT_SECRET } from "../stack/credentials.ts";
 
 export interface ClientCredentials {
   clientId: string;
@@ -7,7 +8,7 @@ export interface ClientCredentials {
 }
 
 export const DEFAULT_CLIENTS: readonly ClientCredentials[] = [
-  { clientId: "itwin-owner-automation-dev", clientSecret: "dev-secret" },
+  { clientId: DEV_CLIENT_ID, clientSecret: DEV_CLIENT_SECRET },
 ];
 
 /** The address under which IMS service clients are added to iTwins (design §6). */

@@ -23,7 +23,7 @@ export interface SimulatorOptions {
   port?: number;
   /** Default "corp.example": emails outside it get invitations. */
   orgDomain?: string;
-  /** Default [{ clientId: "itwin-owner-automation-dev", clientSecret: "dev-secret" }]. */
+  /** Default DEFAULT_CLIENTS: the dev client of dev/stack/credentials.ts. */
   clients?: ClientCredentials[];
   /** Default { limit: 50, windowMs: 1000 }; per client id. */
   rateLimit?: { limit: number; windowMs: number };

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
+import { appEnv, DEV_STORAGE } from "../../dev/stack/credentials.ts";
 import { parseSettings } from "../../src/config.ts";
 import { metrics } from "../../src/observability/metrics.ts";
 import { startTelemetry } from "../../src/observability/telemetry.ts";
@@ -7,13 +8,7 @@ import { startTelemetry } from "../../src/observability/telemetry.ts";
  * Telemetry switches on only with a connection string, and then loads the real Azure Monitor SDK and
  * replaces the no-op counters. Ingestion points at a closed loopback port: nothing leaves the machine.
  */
-const base = {
-  AzureWebJobsStorage: "UseDevelopmentStorage=true",
-  ITWIN_API_BASE_URL: "http://127.0.0.1:7080",
-  ITWIN_AUTHORITY: "http://127.0.0.1:7080",
-  ITWIN_CLIENT_ID: "itwin-owner-automation-dev",
-  ITWIN_CLIENT_SECRET: "dev-secret",
-};
+const base = appEnv({ connectionString: DEV_STORAGE }, { url: "http://127.0.0.1:7080" });
 
 afterAll(async () => {
   const { shutdownAzureMonitor } = await import("@azure/monitor-opentelemetry");

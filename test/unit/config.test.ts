@@ -1,13 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { appEnv, DEV_STORAGE } from "../../dev/stack/credentials.ts";
 import { ConfigError, parseSettings } from "../../src/config.ts";
 
-const minimal = {
-  AzureWebJobsStorage: "UseDevelopmentStorage=true",
-  ITWIN_API_BASE_URL: "http://127.0.0.1:7080",
-  ITWIN_AUTHORITY: "http://127.0.0.1:7080",
-  ITWIN_CLIENT_ID: "itwin-owner-automation-dev",
-  ITWIN_CLIENT_SECRET: "dev-secret",
-};
+const minimal = appEnv({ connectionString: DEV_STORAGE }, { url: "http://127.0.0.1:7080" });
 
 function problems(env: Record<string, string | undefined>): readonly string[] {
   try {

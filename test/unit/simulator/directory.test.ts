@@ -6,9 +6,9 @@ import {
   stableUuid,
 } from "../../../dev/simulator/directory.ts";
 import { RAIL_YARD_GENERATED_OWNERS, SEEDED_ITWINS, seedDemoItwins } from "../../../dev/simulator/seed.ts";
-import { manualClock } from "./helpers.ts";
+import { CLIENT_ID, manualClock, SERVICE_EMAIL } from "./helpers.ts";
 
-const INVITER = "itwin-owner-automation-dev@apps.imsoidc.bentley.com";
+const INVITER = SERVICE_EMAIL;
 
 function directory(clock = manualClock(Date.UTC(2025, 0, 1))) {
   return { clock, dir: new ItwinDirectory({ now: clock.now, orgDomain: "corp.example" }) };
@@ -120,7 +120,7 @@ describe("seed", () => {
   it("creates the three demo iTwins with stable ids", () => {
     const build = () => {
       const { dir } = directory();
-      seedDemoItwins(dir, "itwin-owner-automation-dev", dir.organizationName);
+      seedDemoItwins(dir, CLIENT_ID, dir.organizationName);
       return dir;
     };
     const dir = build();
@@ -131,7 +131,7 @@ describe("seed", () => {
     ]);
     const bridge = dir.owners(SEEDED_ITWINS.bridgeRetrofit);
     expect(bridge.map((member) => member.email)).toEqual([INVITER, "carol@corp.example", null]);
-    expect(bridge[0]).toMatchObject({ givenName: "itwin-owner-automation-dev", surname: null });
+    expect(bridge[0]).toMatchObject({ givenName: CLIENT_ID, surname: null });
     const rail = dir.owners(SEEDED_ITWINS.railYard);
     expect(rail[1]?.email).toBe("owner001@corp.example");
     expect(rail[250]?.email).toBe("owner250@corp.example");

@@ -1,12 +1,15 @@
+import { serviceClientEmail } from "../../../dev/simulator/clients.ts";
 import {
   type RunningSimulator,
   type SimulatorOptions,
   startSimulator,
 } from "../../../dev/simulator/server.ts";
+import { DEV_CLIENT_ID, DEV_CLIENT_SECRET } from "../../../dev/stack/credentials.ts";
 
-export const CLIENT_ID = "itwin-owner-automation-dev";
-export const CLIENT_SECRET = "dev-secret";
-export const SERVICE_EMAIL = `${CLIENT_ID}@apps.imsoidc.bentley.com`;
+/** The dev client the simulator knows by default. */
+export const CLIENT_ID = DEV_CLIENT_ID;
+export const CLIENT_SECRET = DEV_CLIENT_SECRET;
+export const SERVICE_EMAIL = serviceClientEmail(CLIENT_ID);
 export const V2_ACCEPT = "application/vnd.bentley.itwin-platform.v2+json";
 
 /** A manual clock for deterministic rate-limit and expiry tests. */

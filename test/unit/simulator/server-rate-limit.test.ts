@@ -1,6 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { SEEDED_ITWINS } from "../../../dev/simulator/seed.ts";
-import { manualClock, ownersPath, startTestSimulator, type TestSimulator } from "./helpers.ts";
+import {
+  CLIENT_ID,
+  CLIENT_SECRET,
+  manualClock,
+  ownersPath,
+  startTestSimulator,
+  type TestSimulator,
+} from "./helpers.ts";
 
 let sim: TestSimulator | undefined;
 
@@ -72,7 +79,7 @@ describe("per-client rate limit", () => {
       now: clock.now,
       rateLimit: { limit: 1, windowMs: 1000 },
       clients: [
-        { clientId: "itwin-owner-automation-dev", clientSecret: "dev-secret" },
+        { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET },
         { clientId: "other", clientSecret: "other-secret" },
       ],
     });

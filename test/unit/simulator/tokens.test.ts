@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { authenticateClient, DEFAULT_CLIENTS } from "../../../dev/simulator/clients.ts";
 import { TokenStore } from "../../../dev/simulator/tokens.ts";
-import { manualClock } from "./helpers.ts";
+import { CLIENT_ID, CLIENT_SECRET, manualClock } from "./helpers.ts";
 
 describe("TokenStore", () => {
   it("issues tokens that name their client until they expire", () => {
@@ -35,8 +35,8 @@ describe("TokenStore", () => {
 
 describe("authenticateClient", () => {
   it("checks id and secret", () => {
-    expect(authenticateClient(DEFAULT_CLIENTS, "itwin-owner-automation-dev", "dev-secret")).toBe(true);
-    expect(authenticateClient(DEFAULT_CLIENTS, "itwin-owner-automation-dev", "wrong")).toBe(false);
-    expect(authenticateClient(DEFAULT_CLIENTS, "someone-else", "dev-secret")).toBe(false);
+    expect(authenticateClient(DEFAULT_CLIENTS, CLIENT_ID, CLIENT_SECRET)).toBe(true);
+    expect(authenticateClient(DEFAULT_CLIENTS, CLIENT_ID, "wrong")).toBe(false);
+    expect(authenticateClient(DEFAULT_CLIENTS, "someone-else", CLIENT_SECRET)).toBe(false);
   });
 });
