@@ -4,9 +4,9 @@
  */
 import { parseArgs } from "node:util";
 import type { QueueClient } from "@azure/storage-queue";
-import { applyLocalSettings, readLocalSettings } from "../dev/runner/settings.ts";
 import { StatusStore } from "../src/changes/status-store.ts";
 import { ConfigError, parseStorageSettings } from "../src/config.ts";
+import { applyLocalSettings, readLocalSettings } from "../src/local-settings.ts";
 import { createStorageClients } from "../src/storage/clients.ts";
 import { type PoisonQueueKind, planReplay } from "./poison-plan.ts";
 

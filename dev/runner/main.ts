@@ -14,9 +14,8 @@ const { startQueueHost } = await import("./queue-host.ts");
 const { startTimerHost } = await import("./timer-host.ts");
 const { Logger, describeError } = await import("./log.ts");
 const { QueueOutputWriter, unsupportedInputs, unsupportedOutputs } = await import("./outputs.ts");
-const { RUNNER_USAGE, UsageError, applyLocalSettings, parseRunnerArgs, readLocalSettings } = await import(
-  "./settings.ts"
-);
+const { RUNNER_USAGE, UsageError, parseRunnerArgs } = await import("./settings.ts");
+const { applyLocalSettings, readLocalSettings } = await import("../../src/local-settings.ts");
 const { describeConnection } = await import("./storage.ts");
 
 type HttpHost = Awaited<ReturnType<typeof startHttpHost>>;
