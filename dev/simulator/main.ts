@@ -1,6 +1,6 @@
 /**
  * `npm run simulator`: runs the iTwin API simulator as a process. Prints `simulator ready <url>` once
- * listening (dev/start.ts waits for that line), logs one line per request, exits 0 on SIGINT/SIGTERM.
+ * listening (a script can wait for that line), logs one line per request, exits 0 on SIGINT/SIGTERM.
  */
 import { CliError, helpText, parseCliArgs } from "./cli-args.ts";
 import { type RunningSimulator, startSimulator } from "./server.ts";
