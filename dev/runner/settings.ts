@@ -1,8 +1,9 @@
-import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
+import { parsePort } from "../stack/ports.ts";
 
 /**
- * Runner command line and local.settings.json handling (pure where possible, for tests).
+ * Pure core: the runner's command line. local.settings.json is read by src/local-settings.ts, which
+ * the ops tools share.
  */
 
 export const RUNNER_USAGE = `Usage: npm run runner -- [options]
@@ -37,14 +38,6 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
-export function parsePort(value: string, what: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n < 0 || n > 65535) {
-    throw new UsageError(`${what}: "${value}" is not a port number (0-65535)`);
-  }
-  return n;
-}
-
 export function parseRunnerArgs(
   argv: readonly string[],
   env: Record<string, string | undefined>,
@@ -73,6 +66,7 @@ export function parseRunnerArgs(
     portText === undefined || portText === ""
       ? undefined
       : parsePort(portText, values.port ? "--port" : "PORT");
+  if (typeof port === "object") throw new UsageError(port.error);
   const explicitSettings = values["local-settings"] as string | undefined;
   if (explicitSettings && values["no-local-settings"]) {
     throw new UsageError("--local-settings and --no-local-settings exclude each other");
@@ -85,69 +79,4 @@ export function parseRunnerArgs(
       ? undefined
       : { path: explicitSettings ?? "local.settings.json", explicit: explicitSettings !== undefined },
   };
-}
-
-export interface LocalSettings {
-  values: Record<string, string>;
-  localHttpPort: number | undefined;
-}
-
-/** Parses local.settings.json content (`IsEncrypted` files are refused: they can't be read locally). */
-export function parseLocalSettings(json: unknown, path = "local.settings.json"): LocalSettings {
-  if (!json || typeof json !== "object" || Array.isArray(json)) {
-    throw new Error(`${path}: expected a JSON object`);
-  }
-  const root = json as Record<string, unknown>;
-  if (root.IsEncrypted === true) {
-    throw new Error(
-      `${path}: IsEncrypted is true; decrypt it (func settings decrypt) or set IsEncrypted to false`,
-    );
-  }
-  const values: Record<string, string> = {};
-  const raw = root.Values ?? {};
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    throw new Error(`${path}: Values must be an object`);
-  }
-  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
-    if (value === null || value === undefined) continue;
-    values[key] =
-      typeof value === "string" ? value : typeof value === "object" ? JSON.stringify(value) : String(value);
-  }
-  const host = root.Host as Record<string, unknown> | undefined;
-  const portRaw = host?.LocalHttpPort;
-  const localHttpPort =
-    portRaw === undefined ? undefined : parsePort(String(portRaw), `${path} Host.LocalHttpPort`);
-  return { values, localHttpPort };
-}
-
-export async function readLocalSettings(path: string, required: boolean): Promise<LocalSettings | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT" && !required) return undefined;
-    throw new Error(`${path}: ${(error as Error).message}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${path}: not valid JSON (${(error as Error).message})`);
-  }
-  return parseLocalSettings(json, path);
-}
-
-/** Fills env vars that are unset (undefined) from local settings; returns the names it filled. */
-export function applyLocalSettings(
-  env: Record<string, string | undefined>,
-  values: Record<string, string>,
-): string[] {
-  const filled: string[] = [];
-  for (const [key, value] of Object.entries(values)) {
-    if (env[key] === undefined) {
-      env[key] = value;
-      filled.push(key);
-    }
-  }
-  return filled;
 }

@@ -1,10 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  applyLocalSettings,
-  parseLocalSettings,
-  parseRunnerArgs,
-  UsageError,
-} from "../../../dev/runner/settings.ts";
+import { parseRunnerArgs, UsageError } from "../../../dev/runner/settings.ts";
 
 describe("parseRunnerArgs", () => {
   it("has sensible defaults", () => {
@@ -45,38 +40,5 @@ describe("parseRunnerArgs", () => {
     expect(() => parseRunnerArgs([], { PORT: "x" })).toThrow(/PORT/);
     expect(() => parseRunnerArgs(["--bogus"], {})).toThrow(UsageError);
     expect(() => parseRunnerArgs(["--local-settings", "a", "--no-local-settings"], {})).toThrow(UsageError);
-  });
-});
-
-describe("local.settings.json", () => {
-  it("reads Values and Host.LocalHttpPort", () => {
-    expect(
-      parseLocalSettings({
-        IsEncrypted: false,
-        Values: {
-          AzureWebJobsStorage: "UseDevelopmentStorage=true",
-          FUNCTIONS_WORKER_RUNTIME: "node",
-          N: 3,
-          NULL: null,
-        },
-        Host: { LocalHttpPort: 7072 },
-      }),
-    ).toEqual({
-      values: { AzureWebJobsStorage: "UseDevelopmentStorage=true", FUNCTIONS_WORKER_RUNTIME: "node", N: "3" },
-      localHttpPort: 7072,
-    });
-  });
-
-  it("refuses encrypted files and wrong shapes", () => {
-    expect(() => parseLocalSettings({ IsEncrypted: true, Values: {} })).toThrow(/IsEncrypted/);
-    expect(() => parseLocalSettings([])).toThrow(/JSON object/);
-    expect(() => parseLocalSettings({ Values: [] })).toThrow(/Values/);
-  });
-
-  it("fills only unset variables: the environment wins", () => {
-    const env: Record<string, string | undefined> = { A: "from-env", EMPTY: "" };
-    const filled = applyLocalSettings(env, { A: "from-file", B: "from-file", EMPTY: "from-file" });
-    expect(env).toEqual({ A: "from-env", B: "from-file", EMPTY: "" });
-    expect(filled).toEqual(["B"]);
   });
 });
