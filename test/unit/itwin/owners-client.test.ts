@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../../../src/itwin/errors/api-error.ts";
 import { IdentityError } from "../../../src/itwin/errors/identity-error.ts";
+import { PacedWaitError } from "../../../src/itwin/errors/paced-wait-error.ts";
 import { RetryLaterError } from "../../../src/itwin/errors/retry-later-error.ts";
 import { createOwnersClient } from "../../../src/itwin/owners-client.ts";
 import { PacingGate } from "../../../src/itwin/pacing.ts";
@@ -14,7 +15,12 @@ type Script = (request: Request) => Response;
 
 function harness(
   script: Script[],
-  options: { maxInlineWaitMs?: number; tokens?: string[]; getToken?: () => Promise<string> } = {},
+  options: {
+    maxInlineWaitMs?: number;
+    tokens?: string[];
+    getToken?: () => Promise<string>;
+    gate?: PacingGate;
+  } = {},
 ) {
   const clock = new FakeClock();
   const requests: Request[] = [];
@@ -27,7 +33,7 @@ function harness(
     if (next === undefined) throw new Error(`unscripted request ${input.method} ${input.url}`);
     return next(input);
   }) as unknown as typeof fetch;
-  const gate = new PacingGate();
+  const gate = options.gate ?? new PacingGate();
   const client = createOwnersClient({
     baseUrl: "https://api.test",
     getToken: options.getToken ?? (async () => tokens[Math.min(tokenIndex, tokens.length - 1)] as string),
@@ -103,8 +109,10 @@ describe("addOwner", () => {
           details: [{ code: "iTwinMemberAlreadyExists", message: "Member already exists in iTwin." }],
         },
       }),
+      json(422, { error: { details: [{ code: "iTwinMemberAlreadyExists" }] } }),
       json(422, { error: { code: "InvalidiTwinsMemberRequest", message: "Required property is missing." } }),
     ]);
+    await expect(client.addOwner(ITWIN, "a@corp.example")).resolves.toMatchObject({ kind: "already-owner" });
     await expect(client.addOwner(ITWIN, "a@corp.example")).resolves.toMatchObject({ kind: "already-owner" });
     await expect(client.addOwner(ITWIN, "a@corp.example")).rejects.toMatchObject({
       code: "InvalidiTwinsMemberRequest",
@@ -230,6 +238,89 @@ describe("addOwner", () => {
       json(201, { member: { id: "m1", email: "a@corp.example" } }),
     ]);
     await expect(client.addOwner(ITWIN, "a@corp.example")).resolves.toMatchObject({ kind: "added" });
+  });
+});
+
+describe("retries, pacing and the token", () => {
+  it("refreshes the token once per request: a 401 after a retry fails", async () => {
+    const { client, requests, invalidated } = harness([
+      json(401, { error: { code: "InvalidToken", message: "expired" } }),
+      text(503, "busy"),
+      json(401, { error: { code: "InvalidToken", message: "revoked" } }),
+    ]);
+    await expect(client.addOwner(ITWIN, "a@corp.example")).rejects.toMatchObject({
+      httpStatus: 401,
+      code: "InvalidToken",
+      transient: false,
+    });
+    expect(invalidated).toEqual(["t1"]);
+    expect(requests.map((r) => r.headers.get("authorization"))).toEqual([
+      "Bearer t1",
+      "Bearer t2",
+      "Bearer t2",
+    ]);
+  });
+
+  it("sends the request after a token refresh through the pacing gate, like any other", async () => {
+    const { client, clock, requests } = harness([
+      (_request) =>
+        new Response(JSON.stringify({ error: { code: "InvalidToken", message: "expired" } }), {
+          status: 401,
+          headers: {
+            "x-rate-limit-remaining": "0",
+            "x-rate-limit-reset": new Date(clock.now() + 1000).toISOString(),
+          },
+        }),
+      json(201, { member: { id: "m1", email: "a@corp.example" } }),
+    ]);
+    await expect(client.addOwner(ITWIN, "a@corp.example")).resolves.toMatchObject({ kind: "added" });
+    expect(requests).toHaveLength(2);
+    expect(clock.sleeps).toEqual([1000]);
+  });
+
+  it("closes the gate for every caller after the owners API's 429, not after one from IMS", async () => {
+    let refusals = 0;
+    const gate = () => new PacingGate({ onRefused: () => refusals++ });
+    const api = harness([text(429, "slow down"), json(201, { member: { id: "m1" } })], { gate: gate() });
+    await expect(api.client.addOwner(ITWIN, "a@corp.example")).resolves.toMatchObject({ kind: "added" });
+    expect(refusals).toBe(1);
+
+    let calls = 0;
+    const ims = harness([json(201, { member: { id: "m2" } })], {
+      gate: gate(),
+      getToken: async () => {
+        calls += 1;
+        if (calls === 1) throw new IdentityError(429, "Http429", "token request failed: slow down");
+        return "t-ok";
+      },
+    });
+    await expect(ims.client.addOwner(ITWIN, "b@corp.example")).resolves.toMatchObject({ kind: "added" });
+    expect(refusals).toBe(1);
+  });
+
+  it("hands a pacing wait longer than the budget back without sending, as a wait that is no attempt", async () => {
+    const gate = new PacingGate();
+    const { client, clock, requests } = harness([], { gate, maxInlineWaitMs: 5000 });
+    gate.refused(clock.now() + 10_000);
+    const error = await client.addOwner(ITWIN, "a@corp.example").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PacedWaitError);
+    expect(error).toMatchObject({ delayMs: 10_000, countsAsAttempt: false });
+    expect(requests).toHaveLength(0);
+    expect(clock.sleeps).toEqual([]);
+  });
+
+  it("draws pacing and retry waits from one allowance per call", async () => {
+    const gate = new PacingGate();
+    const { client, clock, requests } = harness([text(503, "busy", { "retry-after": "3" })], {
+      gate,
+      maxInlineWaitMs: 5000,
+    });
+    gate.refused(clock.now() + 3000);
+    const error = await client.addOwner(ITWIN, "a@corp.example").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RetryLaterError);
+    expect(error).toMatchObject({ delayMs: 3000, countsAsAttempt: true, failure: { httpStatus: 503 } });
+    expect(requests).toHaveLength(1);
+    expect(clock.sleeps).toEqual([3000]);
   });
 });
 
