@@ -108,7 +108,10 @@ export interface StatusDocument {
   requestedBy?: string;
   occurredAt?: string;
   dryRun: boolean;
-  via: "http" | "queue";
+  /** Which intake accepted it: our own JSON over HTTP or the queue, SCIM provisioning, a mapped webhook, an offboarding. */
+  via: "http" | "queue" | "scim" | "source" | "offboard";
+  /** The request this change is part of (an offboarding's removals), whose status rolls its children up. */
+  parentId?: string;
   correlationId: string;
   attempts: number;
   createdAt: string;
