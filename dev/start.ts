@@ -43,6 +43,8 @@ With ITWIN_API_BASE_URL set, also set ITWIN_AUTHORITY, ITWIN_CLIENT_ID and ITWIN
 passed to the runner as they are.`;
 
 const STOP_GRACE_MS = 5000;
+/** Signals this soon after the first are relayed copies of it, not a second Ctrl-C. */
+const RELAYED_SIGNAL_MS = 1000;
 const WIDTH = "[simulator]".length;
 
 export interface StartOptions {
@@ -259,17 +261,22 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     return shutdownPromise;
   };
 
-  let interrupts = 0;
+  let firstSignalAt: number | undefined;
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     process.on(signal, () => {
-      interrupts++;
-      if (interrupts > 1) {
-        // Each child is SIGKILLed by its own exit handler (dev/stack/process.ts).
-        say("stopping now (second signal)", "red");
-        process.exit(130);
+      const now = Date.now();
+      if (firstSignalAt === undefined) {
+        firstSignalAt = now;
+        process.stdout.write("\n");
+        void shutdown(0);
+        return;
       }
-      process.stdout.write("\n");
-      void shutdown(0);
+      // npm, tsx and `timeout` pass the terminal's Ctrl-C on to this process as well: those copies
+      // arrive within moments of the original and are not a second Ctrl-C.
+      if (now - firstSignalAt < RELAYED_SIGNAL_MS) return;
+      // Each child is SIGKILLed by its own exit handler (dev/stack/process.ts).
+      say("stopping now (second signal)", "red");
+      process.exit(130);
     });
   }
   process.on("uncaughtException", (error) => {
