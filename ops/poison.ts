@@ -4,7 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import type { QueueClient } from "@azure/storage-queue";
-import { StatusStore } from "../src/changes/status-store.ts";
+import { type StatusStore, TableStatusStore } from "../src/changes/status-store.ts";
 import { ConfigError, parseStorageSettings } from "../src/config.ts";
 import { applyLocalSettings, readLocalSettings } from "../src/local-settings.ts";
 import { createStorageClients } from "../src/storage/clients.ts";
@@ -72,7 +72,7 @@ async function main(): Promise<number> {
   const storage = createStorageClients(parseStorageSettings(process.env));
   const poison = kind === "requests" ? storage.requestsPoisonQueue : storage.jobsPoisonQueue;
   if (command === "list") return list(poison, kind);
-  return replay(poison, storage.requestsQueue, new StatusStore(storage.statusTable), kind, {
+  return replay(poison, storage.requestsQueue, new TableStatusStore(storage.statusTable), kind, {
     ids: new Set(values.id ?? []),
     max,
     dryRun: values["dry-run"],

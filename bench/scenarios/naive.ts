@@ -21,7 +21,8 @@ import ky from "ky";
 import { appEnv, DEV_CLIENT_ID, DEV_CLIENT_SECRET, DEV_STORAGE } from "../../dev/stack/credentials.ts";
 import { systemClock } from "../../src/clock.ts";
 import { parseSettings } from "../../src/config.ts";
-import { OwnersApiError, RetryLaterError } from "../../src/itwin/errors.ts";
+import { OwnersCallError } from "../../src/itwin/errors/owners-call-error.ts";
+import { RetryLaterError } from "../../src/itwin/errors/retry-later-error.ts";
 import { createTokenProvider } from "../../src/itwin/token-provider.ts";
 import { buildServices } from "../../src/services.ts";
 import { ownersApiCounts } from "../lib/api-stats.ts";
@@ -132,9 +133,9 @@ export async function naiveScenario({ args }: ScenarioContext): Promise<Scenario
       return { kind: "completed" };
     } catch (error) {
       if (error instanceof RetryLaterError) {
-        return { kind: "reenqueued", delayMs: error.delayMs, reason: `RetryLater(${error.cause.code})` };
+        return { kind: "reenqueued", delayMs: error.delayMs, reason: `RetryLater(${error.code})` };
       }
-      if (error instanceof OwnersApiError && !error.transient) return { kind: "failed", reason: error.code };
+      if (error instanceof OwnersCallError && !error.transient) return { kind: "failed", reason: error.code };
       const code = (error as { code?: string }).code ?? (error as Error).name;
       return { kind: "threw", reason: code };
     }
