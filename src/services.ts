@@ -11,6 +11,7 @@ import { PacingGate } from "./itwin/pacing.ts";
 import { createTokenProvider } from "./itwin/token-provider.ts";
 import { metrics } from "./observability/metrics.ts";
 import { rememberSecret, rememberToken, secretSettings } from "./observability/redact.ts";
+import { type PersonIndex, TablePersonIndex } from "./people/person-index.ts";
 import { createStorageClients, ensureStorage, type StorageClients } from "./storage/clients.ts";
 import { TableRows } from "./storage/rows.ts";
 import { KeyedLock } from "./worker/keyed-lock.ts";
@@ -33,6 +34,8 @@ export interface Services {
   /** The changes this process's worker is applying now; published with its heartbeats. */
   working: WorkInProgress;
   policy: Policy;
+  /** Where each person is known to own an iTwin; the worker keeps it, offboarding reads it. */
+  people: PersonIndex;
   /** Checks Standard Webhooks signatures; undefined when WEBHOOK_SECRETS is not set. */
   verifySignature: SignatureVerifier | undefined;
   /** Orders the worker's API calls per person and iTwin within this process. */
@@ -102,6 +105,7 @@ export function buildServices(config: Settings): Services {
       allowRemovingServiceClient: config.POLICY_ALLOW_REMOVING_SERVICE_CLIENT,
       dryRun: config.POLICY_DRY_RUN,
     },
+    people: new TablePersonIndex(storage.statusTable),
     verifySignature:
       config.WEBHOOK_SECRETS.length > 0 ? createSignatureVerifier(config.WEBHOOK_SECRETS) : undefined,
     locks: new KeyedLock(),

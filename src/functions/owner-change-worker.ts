@@ -49,6 +49,7 @@ export async function ownerChangeWorker(message: unknown, context: InvocationCon
         directory,
         jobsQueue: storage.jobsQueue,
         policy,
+        people: services().people,
         locks,
         instanceId: registry.instanceId,
         clock: systemClock,

@@ -6,6 +6,7 @@ import type { Clock } from "../clock.ts";
 import type { CoordinationStore } from "../coordination/coordination-store.ts";
 import type { OwnerDirectory } from "../itwin/owner-directory.ts";
 import type { OwnersClient } from "../itwin/owners-client.ts";
+import type { PersonIndex } from "../people/person-index.ts";
 import { addOwner } from "./add.ts";
 import { claim, type Delivery } from "./claim.ts";
 import { exclusive, personScope, removalScope } from "./exclusive.ts";
@@ -31,6 +32,8 @@ export interface WorkerDeps {
   directory: OwnerDirectory;
   jobsQueue: QueueClient;
   policy: Policy;
+  /** Where each person is known to own an iTwin, for offboarding: the add and removal steps keep it. */
+  people: PersonIndex;
   /** Process-wide locks behind exclusive(): one person on one iTwin, removals from one iTwin. */
   locks: KeyedLock;
   /** This process's id in the instance registry: crash recovery re-drives the claims of dead ones. */

@@ -6,6 +6,7 @@ import type { CoordinationStore } from "../coordination/coordination-store.ts";
 import { OwnersCallError } from "../itwin/errors/owners-call-error.ts";
 import type { OwnerDirectory } from "../itwin/owner-directory.ts";
 import type { OwnersClient, RemoveOwnerResult } from "../itwin/owners-client.ts";
+import { type NoteDeps, noteOwnership } from "../people/note-ownership.ts";
 import type { Turn } from "./exclusive.ts";
 import { planRemoval } from "./plan-removal.ts";
 import type { ChangeRecord, JobResult } from "./record.ts";
@@ -16,7 +17,7 @@ import type { ChangeRecord, JobResult } from "./record.ts";
  * "not an owner" — ask the API once more, because the cached listing may have been stale.
  */
 
-export interface RemovalDeps {
+export interface RemovalDeps extends NoteDeps {
   owners: OwnersClient;
   directory: OwnerDirectory;
   coordination: CoordinationStore;
@@ -55,6 +56,9 @@ export async function removeOwner(
   const { generation } = turn;
   const lookup = await deps.directory.find(job.itwinId, job.email, deniesOnlyAfter, { generation });
   const plan = planRemoval(lookup, deps.policy, dryRun);
+  // What the listing showed is news for the per-person index unless the DELETE below settles it.
+  if (plan.kind !== "remove")
+    await noteOwnership(job, plan.kind === "not-owner" ? "not-owner" : "listed", deps);
   switch (plan.kind) {
     case "not-owner":
       return record.succeed("not-owner");
@@ -66,8 +70,10 @@ export async function removeOwner(
         note: `dry run: would remove member ${plan.memberId}`,
       });
   }
-  if (!(await fitsRemovalWindow(job, record, plan.memberId, deps)))
+  if (!(await fitsRemovalWindow(job, record, plan.memberId, deps))) {
+    await noteOwnership(job, "listed", deps);
     return { kind: "finished", status: "held" };
+  }
 
   let memberId = plan.memberId;
   let result: RemoveOwnerResult = await deps.owners.removeOwner(job.itwinId, memberId);
@@ -85,6 +91,7 @@ export async function removeOwner(
   // Reported as soon as the API confirms the DELETE, even if recording it fails afterwards.
   if (result.kind === "removed") turn.reportChange();
   deps.directory.noteRemoved(job.itwinId, job.email, turn.generationAfter());
+  await noteOwnership(job, result.kind, deps);
   const patch: TransitionPatch = result.correlationId
     ? { memberId, apiCorrelationId: result.correlationId }
     : { memberId };

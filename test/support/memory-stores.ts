@@ -2,6 +2,8 @@ import type { QueueClient } from "@azure/storage-queue";
 import type { Job, StatusDocument } from "../../src/changes/model.ts";
 import { isTerminal } from "../../src/changes/status.ts";
 import type { PendingChange, StatusStore, StoredStatus } from "../../src/changes/status-store.ts";
+import { isOwnerEvidence, type OwnershipFact, replaces } from "../../src/people/ownership.ts";
+import type { KnownOwnership, PersonIndex } from "../../src/people/person-index.ts";
 import { ConcurrentUpdateError, type Row, type RowStore } from "../../src/storage/rows.ts";
 
 /**
@@ -91,4 +93,24 @@ export function recordingQueue(): { queue: QueueClient; sent: { job: Job; delayM
     },
   } as unknown as QueueClient;
   return { queue, sent };
+}
+
+/** The per-person index, one fact per (email, iTwin), kept by the same newer-wins rule as the table's. */
+export class MemoryPersonIndex implements PersonIndex {
+  readonly facts = new Map<string, OwnershipFact>();
+  /** When set, every note fails with it: a storage outage. */
+  failWith: Error | undefined;
+
+  async note(fact: OwnershipFact): Promise<void> {
+    if (this.failWith !== undefined) throw this.failWith;
+    const key = `${fact.email}\u0000${fact.itwinId}`;
+    if (replaces(fact, this.facts.get(key))) this.facts.set(key, fact);
+  }
+
+  async ownedBy(email: string): Promise<KnownOwnership[]> {
+    return [...this.facts.values()]
+      .filter((fact) => fact.email === email && isOwnerEvidence(fact.evidence))
+      .map(({ itwinId, evidence, requestId, seenAt }) => ({ itwinId, evidence, requestId, seenAt }))
+      .sort((a, b) => a.itwinId.localeCompare(b.itwinId));
+  }
 }

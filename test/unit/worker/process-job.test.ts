@@ -13,7 +13,12 @@ import { KeyedLock } from "../../../src/worker/keyed-lock.ts";
 import { processJob, type WorkerDeps } from "../../../src/worker/process-job.ts";
 import { FakeClock } from "../../support/fake-clock.ts";
 import { ITWIN_ID, openPolicy, SERVICE_CLIENT_EMAIL } from "../../support/fixtures.ts";
-import { MemoryRows, MemoryStatusStore, recordingQueue } from "../../support/memory-stores.ts";
+import {
+  MemoryPersonIndex,
+  MemoryRows,
+  MemoryStatusStore,
+  recordingQueue,
+} from "../../support/memory-stores.ts";
 
 /**
  * The worker's decisions with the storage and the API replaced by small in-memory stand-ins: which
@@ -53,6 +58,7 @@ function setup(options: { owners?: Member[]; policy?: Partial<Policy> } = {}) {
     },
   };
   const { queue: jobsQueue, sent } = recordingQueue();
+  const people = new MemoryPersonIndex();
   const deps: WorkerDeps = {
     store,
     coordination,
@@ -60,6 +66,7 @@ function setup(options: { owners?: Member[]; policy?: Partial<Policy> } = {}) {
     directory: new OwnerDirectory(api, { ttlMs: 60_000, clock }),
     jobsQueue,
     policy: { ...openPolicy, ...options.policy },
+    people,
     locks: new KeyedLock(),
     instanceId: "worker-1",
     clock,
@@ -71,7 +78,7 @@ function setup(options: { owners?: Member[]; policy?: Partial<Policy> } = {}) {
   const addedElsewhere = (member: Member) => {
     owners = [...owners, member];
   };
-  return { clock, store, rows, coordination, calls, sent, deps, api, addedElsewhere };
+  return { clock, store, rows, coordination, calls, sent, deps, api, addedElsewhere, people };
 }
 
 function queued(
@@ -326,5 +333,68 @@ describe("processJob: ordering", () => {
     await coordination.releaseLease(ITWIN, person, "r-other", false);
     await expect(processJob(jobOf(doc), delivery("m2"), deps)).resolves.toMatchObject({ outcome: "added" });
     expect((await rows.read<Row & { holder: string }>(ITWIN, `lease|${person}`))?.holder).toBe("");
+  });
+});
+
+describe("processJob: the per-person index offboarding reads", () => {
+  const ownedBy = async (people: MemoryPersonIndex, email: string) =>
+    (await people.ownedBy(email)).map((entry) => `${entry.itwinId} ${entry.evidence}`);
+
+  it("knows the person as owner after an add, and no longer after the removal", async () => {
+    const { store, deps, people, clock, addedElsewhere } = setup();
+    const add = queued("r-index-add", "add", "ivy@corp.example");
+    store.put(add);
+    await processJob(jobOf(add), delivery("m1"), deps);
+    // The stand-in API answers adds without keeping them; the removal below must find ivy listed.
+    addedElsewhere({ id: "m-ivy", email: "ivy@corp.example" });
+    expect(await ownedBy(people, "ivy@corp.example")).toEqual([`${ITWIN} added`]);
+    clock.advance(1_000);
+    const remove = queued("r-index-rm", "remove", "ivy@corp.example", {
+      createdAt: new Date(clock.now()).toISOString(),
+    });
+    store.put(remove);
+    await expect(processJob(jobOf(remove), delivery("m2"), deps)).resolves.toMatchObject({
+      outcome: "removed",
+    });
+    expect(await ownedBy(people, "ivy@corp.example")).toEqual([]);
+    expect([...people.facts.values()].map((fact) => fact.requestId)).toEqual(["r-index-rm"]);
+  });
+
+  it("learns from an add that finds an owner, and from a refused removal's listing", async () => {
+    const { store, deps, people, api } = setup({
+      owners: [
+        { id: "svc", email: SERVICE },
+        { id: "m-ann", email: "ann@corp.example" },
+      ],
+    });
+    api.addOwner = async () => ({ kind: "already-owner" });
+    const add = queued("r-index-known", "add", "ben@corp.example");
+    const remove = queued("r-index-last", "remove", "ann@corp.example");
+    store.put(add);
+    store.put(remove);
+    await processJob(jobOf(add), delivery("m1"), deps);
+    await expect(processJob(jobOf(remove), delivery("m2"), deps)).resolves.toMatchObject({
+      status: "rejected",
+    });
+    expect(await ownedBy(people, "ben@corp.example")).toEqual([`${ITWIN} already-owner`]);
+    expect(await ownedBy(people, "ann@corp.example")).toEqual([`${ITWIN} listed`]);
+  });
+
+  it("finishes the change once when the index cannot be written, and logs what was not recorded", async () => {
+    const { store, deps, people, calls } = setup();
+    const lines: { message: string; fields?: Record<string, unknown> }[] = [];
+    deps.log = (message, fields) => lines.push(fields === undefined ? { message } : { message, fields });
+    people.failWith = new Error("table unavailable");
+    const doc = queued("r-index-down", "add", "joe@corp.example");
+    store.put(doc);
+    await expect(processJob(jobOf(doc), delivery("m1"), deps)).resolves.toMatchObject({
+      status: "succeeded",
+      outcome: "added",
+    });
+    expect(calls).toEqual(["POST joe@corp.example"]);
+    expect(lines).toContainEqual({
+      message: "person index not updated",
+      fields: expect.objectContaining({ requestId: doc.id, evidence: "added", error: "table unavailable" }),
+    });
   });
 });
