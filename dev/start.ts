@@ -12,6 +12,7 @@ import { realpathSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { parsePort } from "../src/local-settings.ts";
 import { type Colour, colourEnabled, formatPrefix, paint } from "./log-prefix.ts";
 import { CLI_DEFAULTS } from "./simulator/cli-args.ts";
 import { type RunningSimulator, startSimulator } from "./simulator/server.ts";
@@ -23,7 +24,6 @@ import {
 } from "./stack/azurite.ts";
 import { appEnv, DEV_STORAGE } from "./stack/credentials.ts";
 import { REPO_ROOT } from "./stack/paths.ts";
-import { parsePort } from "./stack/ports.ts";
 import type { Exit, ManagedProcess } from "./stack/process.ts";
 import { type RunningRunner, startRunner } from "./stack/runner.ts";
 

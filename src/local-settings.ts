@@ -36,10 +36,8 @@ export function parseLocalSettings(json: unknown, path = "local.settings.json"):
   }
   const port = (root.Host as Record<string, unknown> | undefined)?.LocalHttpPort;
   if (port === undefined) return { values, localHttpPort: undefined };
-  const localHttpPort = Number(port);
-  if (!/^\d+$/.test(String(port).trim()) || localHttpPort > 65535) {
-    throw new Error(`${path} Host.LocalHttpPort: "${String(port)}" is not a port number (0-65535)`);
-  }
+  const localHttpPort = parsePort(String(port), `${path} Host.LocalHttpPort`);
+  if (typeof localHttpPort !== "number") throw new Error(localHttpPort.error);
   return { values, localHttpPort };
 }
 
@@ -74,4 +72,13 @@ export function applyLocalSettings(
     }
   }
   return filled;
+}
+
+/** A `--port` value: a whole number from `min` (0 = any free port, where the tool allows it) to 65535. */
+export function parsePort(text: string, what: string, min = 0): number | { error: string } {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isInteger(n) || n < min || n > 65535) {
+    return { error: `${what}: "${text}" is not a port number (${min}-65535)` };
+  }
+  return n;
 }

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { parsePort } from "../stack/ports.ts";
+import { parsePort } from "../../src/local-settings.ts";
 
 /**
  * Pure core: the runner's command line. local.settings.json is read by src/local-settings.ts, which

@@ -1,4 +1,5 @@
 /** Parses the simulator CLI's flags. Pure, so the parsing is unit-tested without starting anything. */
+import { parsePort } from "../../src/local-settings.ts";
 import { DEV_CLIENT_ID, DEV_CLIENT_SECRET } from "../stack/credentials.ts";
 import { serviceClientEmail } from "./clients.ts";
 import { ADMIN_ENDPOINTS } from "./routes/admin.ts";
@@ -45,11 +46,11 @@ export function parseRateLimit(text: string): { limit: number; windowMs: number 
   return { limit, windowMs };
 }
 
-function positiveInt(flag: string, text: string | undefined, allowZero = false): number {
+function positiveInt(flag: string, text: string | undefined): number {
   if (text === undefined || !/^\d+$/.test(text))
     throw new CliError(`${flag} wants a whole number; got '${text ?? ""}'`);
   const value = Number(text);
-  if (!allowZero && value === 0) throw new CliError(`${flag} must be greater than 0`);
+  if (value === 0) throw new CliError(`${flag} must be greater than 0`);
   return value;
 }
 
@@ -73,10 +74,12 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
       case "-h":
         options.help = true;
         break;
-      case "--port":
-        options.port = positiveInt(flag, value(), true);
-        if (options.port > 65_535) throw new CliError("--port must be at most 65535");
+      case "--port": {
+        const port = parsePort(value(), "--port");
+        if (typeof port !== "number") throw new CliError(port.error);
+        options.port = port;
         break;
+      }
       case "--rate-limit":
         options.rateLimit = parseRateLimit(value());
         break;

@@ -57,12 +57,3 @@ export async function waitForPort(
     options.abortIf,
   );
 }
-
-/** A `--port` value: a whole number from `min` (0 = any free port, where the tool allows it) to 65535. */
-export function parsePort(text: string, what: string, min = 0): number | { error: string } {
-  const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isInteger(n) || n < min || n > 65535) {
-    return { error: `${what}: "${text}" is not a port number (${min}-65535)` };
-  }
-  return n;
-}

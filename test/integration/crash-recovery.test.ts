@@ -7,7 +7,7 @@ import { waitFor } from "../../dev/stack/poll.ts";
 import { type RunningRunner, startRunner } from "../../dev/stack/runner.ts";
 import type { StatusDocument } from "../../src/changes/model.ts";
 import { transition } from "../../src/changes/status.ts";
-import { StatusStore } from "../../src/changes/status-store.ts";
+import { TableStatusStore } from "../../src/changes/status-store.ts";
 import { queuedDoc, SERVICE_CLIENT_EMAIL } from "../support/fixtures.ts";
 
 /**
@@ -48,11 +48,11 @@ async function statusOf(url: string, id: string): Promise<StatusDocument | undef
   return response.status === 200 ? ((await response.json()) as StatusDocument) : undefined;
 }
 
-function statusTable(): StatusStore {
+function statusTable(): TableStatusStore {
   const table = TableClient.fromConnectionString(azurite.connectionString, "OwnerChanges", {
     allowInsecureConnection: true,
   });
-  return new StatusStore(table);
+  return new TableStatusStore(table);
 }
 
 function queuedFor(id: string, itwinId: string, email: string): StatusDocument {

@@ -1,7 +1,7 @@
 import { TableClient } from "@azure/data-tables";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AzuriteInstance, startAzurite } from "../../dev/stack/azurite.ts";
-import { InstanceRegistry } from "../../src/storage/instance-registry.ts";
+import { InstanceRegistry } from "../../src/coordination/instance-registry.ts";
 import { WorkInProgress } from "../../src/worker/work-in-progress.ts";
 import { FakeClock } from "../support/fake-clock.ts";
 

@@ -1,10 +1,10 @@
 import { TableClient } from "@azure/data-tables";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type AzuriteInstance, startAzurite } from "../../dev/stack/azurite.ts";
 import { transition } from "../../src/changes/status.ts";
 import { TableStatusStore } from "../../src/changes/status-store.ts";
 import { CoordinationStore } from "../../src/coordination/coordination-store.ts";
 import { TableRows } from "../../src/storage/rows.ts";
-import { type AzuriteInstance, startAzurite } from "../../dev/stack/azurite.ts";
 import { queuedDoc } from "../support/fixtures.ts";
 
 /** The status store's coordination rows in a real (azurite) table. */

@@ -2,6 +2,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningSimulator, startSimulator } from "../../dev/simulator/server.ts";
+import { DEV_CLIENT_ID, DEV_CLIENT_SECRET } from "../../dev/stack/credentials.ts";
 import { IdentityError } from "../../src/itwin/errors/identity-error.ts";
 import { createTokenProvider } from "../../src/itwin/token-provider.ts";
 import { FakeClock } from "../support/fake-clock.ts";
@@ -16,10 +17,10 @@ afterAll(async () => {
   await simulator?.close();
 });
 
-function provider(clock: FakeClock, secret = "dev-secret") {
+function provider(clock: FakeClock, secret = DEV_CLIENT_SECRET) {
   return createTokenProvider({
     authority: simulator.url,
-    clientId: "itwin-owner-automation-dev",
+    clientId: DEV_CLIENT_ID,
     clientSecret: secret,
     scope: "itwin-platform",
     timeoutMs: 5000,
