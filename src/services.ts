@@ -11,6 +11,7 @@ import { PacingGate } from "./itwin/pacing.ts";
 import { createTokenProvider } from "./itwin/token-provider.ts";
 import { metrics } from "./observability/metrics.ts";
 import { rememberSecret, rememberToken, secretSettings } from "./observability/redact.ts";
+import { OffboardingStore } from "./people/offboarding-store.ts";
 import { type PersonIndex, TablePersonIndex } from "./people/person-index.ts";
 import { createStorageClients, ensureStorage, type StorageClients } from "./storage/clients.ts";
 import { TableRows } from "./storage/rows.ts";
@@ -36,6 +37,8 @@ export interface Services {
   policy: Policy;
   /** Where each person is known to own an iTwin; the worker keeps it, offboarding reads it. */
   people: PersonIndex;
+  /** Offboarding parents: whom to offboard, and the plan of removals. */
+  offboardings: OffboardingStore;
   /** Checks Standard Webhooks signatures; undefined when WEBHOOK_SECRETS is not set. */
   verifySignature: SignatureVerifier | undefined;
   /** Orders the worker's API calls per person and iTwin within this process. */
@@ -106,6 +109,7 @@ export function buildServices(config: Settings): Services {
       dryRun: config.POLICY_DRY_RUN,
     },
     people: new TablePersonIndex(storage.statusTable),
+    offboardings: new OffboardingStore(new TableRows(storage.statusTable)),
     verifySignature:
       config.WEBHOOK_SECRETS.length > 0 ? createSignatureVerifier(config.WEBHOOK_SECRETS) : undefined,
     locks: new KeyedLock(),

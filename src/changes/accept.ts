@@ -25,6 +25,8 @@ export interface AcceptInput {
   idempotencyKey?: string;
   via: StatusDocument["via"];
   correlationId: string;
+  /** The offboarding this change is a child of (src/people/offboard.ts). */
+  parentId?: string;
 }
 
 export type AcceptResult =
@@ -91,6 +93,7 @@ function newStatusDocument(input: AcceptInput, id: string, now: Date): StatusDoc
     reason: change.reason,
     requestedBy: change.requestedBy,
     occurredAt: change.occurredAt,
+    parentId: input.parentId,
   };
   for (const [name, value] of Object.entries(optional)) {
     if (value !== undefined) Object.assign(doc, { [name]: value });
