@@ -6,8 +6,9 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { argumentsOrExit } from "../dev/stack/cli.ts";
 import { REPO_ROOT } from "../dev/stack/paths.ts";
-import { type BenchArgs, parseBenchArgs, type ScenarioName, USAGE, UsageError } from "./lib/args.ts";
+import { type BenchArgs, parseBenchArgs, type ScenarioName, USAGE } from "./lib/args.ts";
 import { cleanupAll } from "./lib/cleanup.ts";
 import { progress } from "./lib/log.ts";
 import { type Detail, METRIC_KEYS, type MetricKey, type Scenario } from "./lib/result.ts";
@@ -48,21 +49,7 @@ const NO_TARGET: Partial<Record<MetricKey, string>> = {
 /** Hard stop for the whole bench, well above the expected duration. */
 const WATCHDOG_MS = { quick: 300_000, full: 720_000 };
 
-let args: BenchArgs;
-try {
-  const parsed = parseBenchArgs(process.argv.slice(2));
-  if (parsed === "help") {
-    process.stdout.write(`${USAGE}\n`);
-    process.exit(0);
-  }
-  args = parsed;
-} catch (error) {
-  if (error instanceof UsageError) {
-    process.stderr.write(`bench: ${error.message}\n\n${USAGE}\n`);
-    process.exit(2);
-  }
-  throw error;
-}
+const args: BenchArgs = argumentsOrExit("bench", USAGE, () => parseBenchArgs(process.argv.slice(2)));
 
 let stopping = false;
 async function abort(reason: string, code: number): Promise<never> {

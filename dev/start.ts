@@ -11,7 +11,6 @@
 import { realpathSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { parseArgs } from "node:util";
 import { parsePort } from "../src/local-settings.ts";
 import { type Colour, colourEnabled, formatPrefix, paint } from "./log-prefix.ts";
 import { CLI_DEFAULTS } from "./simulator/cli-args.ts";
@@ -22,6 +21,7 @@ import {
   probeStoragePorts,
   startAzurite,
 } from "./stack/azurite.ts";
+import { parseFlags, UsageError } from "./stack/cli.ts";
 import { appEnv, DEV_STORAGE } from "./stack/credentials.ts";
 import { REPO_ROOT } from "./stack/paths.ts";
 import type { Exit, ManagedProcess } from "./stack/process.ts";
@@ -59,18 +59,15 @@ export function parseStartArgs(
 ): { kind: "run"; options: StartOptions } | { kind: "help" } | { kind: "usage-error"; message: string } {
   let values: { port?: string; "simulator-port"?: string; entry?: string; help?: boolean };
   try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        port: { type: "string" },
-        "simulator-port": { type: "string" },
-        entry: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-    }));
+    values = parseFlags(argv, {
+      port: { type: "string" },
+      "simulator-port": { type: "string" },
+      entry: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    });
   } catch (error) {
-    return { kind: "usage-error", message: (error as Error).message };
+    if (!(error instanceof UsageError)) throw error;
+    return { kind: "usage-error", message: error.message };
   }
   if (values.help) return { kind: "help" };
   const port = parsePort(values.port ?? "7071", "--port", 1);

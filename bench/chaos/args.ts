@@ -1,5 +1,6 @@
 /** `npm run chaos` flags. Pure, so the parsing is tested without starting anything. */
-import { parseArgs } from "node:util";
+
+import { parseFlags, UsageError } from "../../dev/stack/cli.ts";
 import { MIN_CHANGES } from "./workload.ts";
 
 export interface ChaosArgs {
@@ -61,39 +62,23 @@ Progress goes to stderr. stdout gets a table and, as its last line, one JSON obj
   {"changes":…,"kills":…,"lost":0,"doubleEffects":0,"wrongFinalState":0,"nonTerminal":0,"recoverySeconds":…,"faults":{…},"seconds":…}
 The exit code is 1 when lost, doubleEffects, wrongFinalState or nonTerminal is not 0, 2 on bad flags.`;
 
-export class ChaosUsageError extends Error {
-  override name = "ChaosUsageError";
-}
-
 export function parseChaosArgs(argv: readonly string[]): ChaosArgs | "help" {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        seed: { type: "string" },
-        changes: { type: "string" },
-        kills: { type: "string" },
-        runners: { type: "string" },
-        deadline: { type: "string" },
-        timeout: { type: "string" },
-        "keep-logs": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new ChaosUsageError((error as Error).message);
-  }
+  const values: Record<string, string | boolean | undefined> = parseFlags(argv, {
+    seed: { type: "string" },
+    changes: { type: "string" },
+    kills: { type: "string" },
+    runners: { type: "string" },
+    deadline: { type: "string" },
+    timeout: { type: "string" },
+    "keep-logs": { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
   if (values.help) return "help";
   const whole = (name: string, fallback: number, min: number, max: number): number => {
     const text = values[name];
     if (text === undefined) return fallback;
     if (typeof text !== "string" || !/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
-      throw new ChaosUsageError(
-        `--${name} wants a whole number from ${min} to ${max}; got '${String(text)}'`,
-      );
+      throw new UsageError(`--${name} wants a whole number from ${min} to ${max}; got '${String(text)}'`);
     }
     return Number(text);
   };

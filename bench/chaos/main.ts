@@ -2,23 +2,12 @@
  * `npm run chaos -- [--seed n] [--changes n] [--kills n] [--runners n]`: one chaos run (run.ts), a table
  * and the JSON line on stdout, progress on stderr. Ctrl-C stops every child process before exiting.
  */
-import { CHAOS_USAGE, type ChaosArgs, ChaosUsageError, parseChaosArgs } from "./args.ts";
+import { argumentsOrExit } from "../../dev/stack/cli.ts";
+import { CHAOS_USAGE, type ChaosArgs, parseChaosArgs } from "./args.ts";
 import { failed, formatReport } from "./report.ts";
 import { runChaos } from "./run.ts";
 
-let args: ChaosArgs;
-try {
-  const parsed = parseChaosArgs(process.argv.slice(2));
-  if (parsed === "help") {
-    process.stdout.write(`${CHAOS_USAGE}\n`);
-    process.exit(0);
-  }
-  args = parsed;
-} catch (error) {
-  if (!(error instanceof ChaosUsageError)) throw error;
-  process.stderr.write(`chaos: ${error.message}\n\n${CHAOS_USAGE}\n`);
-  process.exit(2);
-}
+const args: ChaosArgs = argumentsOrExit("chaos", CHAOS_USAGE, () => parseChaosArgs(process.argv.slice(2)));
 
 const started = Date.now();
 const log = (line: string) =>

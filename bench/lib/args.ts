@@ -1,5 +1,5 @@
-import { parseArgs } from "node:util";
 import { parseRateLimit } from "../../dev/simulator/cli-args.ts";
+import { parseFlags, UsageError } from "../../dev/stack/cli.ts";
 
 export const SCENARIOS = [
   "bundle",
@@ -39,27 +39,13 @@ Options:
 
 Progress goes to stderr; stdout carries the table and, as its last line, the JSON object.`;
 
-export class UsageError extends Error {
-  override name = "UsageError";
-}
-
 export function parseBenchArgs(argv: readonly string[]): BenchArgs | "help" {
-  let values: { quick?: boolean; ceiling?: string; only?: string[]; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        quick: { type: "boolean" },
-        ceiling: { type: "string" },
-        only: { type: "string", multiple: true },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const values = parseFlags(argv, {
+    quick: { type: "boolean" },
+    ceiling: { type: "string" },
+    only: { type: "string", multiple: true },
+    help: { type: "boolean", short: "h" },
+  });
   if (values.help) return "help";
   const text = values.ceiling ?? "50/1s";
   let limit: number;

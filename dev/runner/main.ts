@@ -14,7 +14,8 @@ const { startQueueHost } = await import("./queue-host.ts");
 const { startTimerHost } = await import("./timer-host.ts");
 const { Logger, describeError } = await import("./log.ts");
 const { QueueOutputWriter, unsupportedInputs, unsupportedOutputs } = await import("./outputs.ts");
-const { RUNNER_USAGE, UsageError, parseRunnerArgs } = await import("./settings.ts");
+const { RUNNER_USAGE, parseRunnerArgs } = await import("./settings.ts");
+const { argumentsOrExit } = await import("../stack/cli.ts");
 const { applyLocalSettings, readLocalSettings } = await import("../../src/local-settings.ts");
 const { describeConnection } = await import("./storage.ts");
 
@@ -27,18 +28,9 @@ function fail(message: string, code = 1): never {
   process.exit(code);
 }
 
-let options: Exclude<ReturnType<typeof parseRunnerArgs>, "help">;
-try {
-  const parsed = parseRunnerArgs(process.argv.slice(2), process.env);
-  if (parsed === "help") {
-    process.stdout.write(`${RUNNER_USAGE}\n`);
-    process.exit(0);
-  }
-  options = parsed;
-} catch (error) {
-  if (error instanceof UsageError) fail(`${error.message}\n\n${RUNNER_USAGE}`, 2);
-  throw error;
-}
+const options = argumentsOrExit("runner", RUNNER_USAGE, () =>
+  parseRunnerArgs(process.argv.slice(2), process.env),
+);
 
 const cwd = process.cwd();
 

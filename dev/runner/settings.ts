@@ -1,5 +1,5 @@
-import { parseArgs } from "node:util";
 import { parsePort } from "../../src/local-settings.ts";
+import { parseFlags, UsageError } from "../stack/cli.ts";
 
 /**
  * Pure core: the runner's command line. local.settings.json is read by src/local-settings.ts, which
@@ -34,32 +34,18 @@ export interface RunnerOptions {
   localSettings: { path: string; explicit: boolean } | undefined;
 }
 
-export class UsageError extends Error {
-  override name = "UsageError";
-}
-
 export function parseRunnerArgs(
   argv: readonly string[],
   env: Record<string, string | undefined>,
 ): RunnerOptions | "help" {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        entry: { type: "string" },
-        port: { type: "string" },
-        "host-json": { type: "string" },
-        "local-settings": { type: "string" },
-        "no-local-settings": { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-      allowPositionals: false,
-      strict: true,
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const values: Record<string, string | boolean | undefined> = parseFlags(argv, {
+    entry: { type: "string" },
+    port: { type: "string" },
+    "host-json": { type: "string" },
+    "local-settings": { type: "string" },
+    "no-local-settings": { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  });
   if (values.help) return "help";
   const portText = (values.port as string | undefined) ?? env.PORT;
   const port =

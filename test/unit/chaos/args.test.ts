@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { CHAOS_DEFAULTS, ChaosUsageError, parseChaosArgs } from "../../../bench/chaos/args.ts";
+import { CHAOS_DEFAULTS, parseChaosArgs } from "../../../bench/chaos/args.ts";
+import { UsageError } from "../../../dev/stack/cli.ts";
 
 describe("npm run chaos flags", () => {
   it("has defaults, and reads every flag", () => {
@@ -28,8 +29,8 @@ describe("npm run chaos flags", () => {
   it("refuses what it cannot run, naming the flag", () => {
     expect(() => parseChaosArgs(["--changes", "10"])).toThrow(/--changes wants a whole number from 60/);
     expect(() => parseChaosArgs(["--runners", "1"])).toThrow(/--runners/);
-    expect(() => parseChaosArgs(["--kills", "-1"])).toThrow(ChaosUsageError);
+    expect(() => parseChaosArgs(["--kills", "-1"])).toThrow(UsageError);
     expect(() => parseChaosArgs(["--seed", "x"])).toThrow(/--seed/);
-    expect(() => parseChaosArgs(["--what"])).toThrow(ChaosUsageError);
+    expect(() => parseChaosArgs(["--what"])).toThrow(UsageError);
   });
 });

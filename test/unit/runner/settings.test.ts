@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseRunnerArgs, UsageError } from "../../../dev/runner/settings.ts";
+import { parseRunnerArgs } from "../../../dev/runner/settings.ts";
+import { UsageError } from "../../../dev/stack/cli.ts";
 
 describe("parseRunnerArgs", () => {
   it("has sensible defaults", () => {
