@@ -11,6 +11,8 @@ import "./functions/health.ts";
 import "./functions/owner-change-requests.ts";
 import "./functions/owner-change-worker.ts";
 import "./functions/recover-stale-changes.ts";
+import "./functions/offboard-person.ts";
+import "./functions/get-offboarding.ts";
 import { startTelemetry } from "./observability/telemetry.ts";
 
 await startTelemetry(settings());
