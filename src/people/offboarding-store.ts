@@ -1,3 +1,4 @@
+import { redactDeep } from "../observability/redact.ts";
 import type { Row, RowStore } from "../storage/rows.ts";
 import type { OffboardingRecord } from "./plan.ts";
 
@@ -26,7 +27,8 @@ export function toRow(record: OffboardingRecord): OffboardingRow {
   const row: OffboardingRow = {
     partitionKey: record.id,
     rowKey: ROW_KEY,
-    document: JSON.stringify(rest),
+    // As with status documents: a sender may paste anything into `reason`.
+    document: JSON.stringify(redactDeep(rest)),
     columns: Math.ceil(itwinIds.length / IDS_PER_COLUMN),
   };
   for (let column = 0; column < row.columns; column++) {

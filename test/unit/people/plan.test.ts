@@ -114,4 +114,9 @@ describe("the parent's table row", () => {
     const empty = planOffboarding(valid(), [], "k-p", NOW);
     expect(fromRow(toRow(empty))).toEqual(empty);
   });
+
+  it("keeps no credential a sender pasted into the reason, as status documents keep none", () => {
+    const record = planOffboarding(valid({ reason: "see ?code=s3cr3t-function-key" }), [], "k-p", NOW);
+    expect(toRow(record).document).not.toContain("s3cr3t-function-key");
+  });
 });
