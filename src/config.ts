@@ -113,6 +113,14 @@ export const settingsSchema = z.object({
       z.array(z.string().regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, "each secret must look like whsec_<base64>")),
     ),
 
+  /**
+   * Mapped webhooks (docs/sources.md): a JSON object of source name → mapping, and/or a folder of
+   * `<source>.json` mappings. Validated, compiled and given their SOURCE_SECRET_* settings at start-up
+   * by src/sources/load.ts, which loads the expression language only when a mapping exists.
+   */
+  SOURCE_MAPPINGS: optionalText,
+  SOURCE_MAPPINGS_DIR: optionalText,
+
   POLICY_ALLOWED_EMAIL_DOMAINS: spelledList(normaliseDomain, "a domain name"),
   POLICY_ALLOWED_ITWIN_IDS: commaList,
   POLICY_PROTECTED_OWNERS: spelledList((item) => {

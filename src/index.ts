@@ -11,8 +11,12 @@ import "./functions/health.ts";
 import "./functions/owner-change-requests.ts";
 import "./functions/owner-change-worker.ts";
 import "./functions/recover-stale-changes.ts";
+import "./functions/submit-source-event.ts";
 import "./functions/offboard-person.ts";
 import "./functions/get-offboarding.ts";
 import { startTelemetry } from "./observability/telemetry.ts";
+import { sourceMappings } from "./sources/load.ts";
 
+// Source mappings are compiled now, so that a bad one stops start-up rather than its first delivery.
+await sourceMappings();
 await startTelemetry(settings());

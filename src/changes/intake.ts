@@ -123,7 +123,7 @@ export function messageText(message: unknown): string {
 
 const UTF8 = new TextDecoder("utf-8", { fatal: true });
 
-function decodeUtf8(bytes: Uint8Array): { ok: true; text: string } | { ok: false; problem: Problem } {
+export function decodeUtf8(bytes: Uint8Array): { ok: true; text: string } | { ok: false; problem: Problem } {
   try {
     return { ok: true, text: UTF8.decode(bytes) };
   } catch {
@@ -140,7 +140,7 @@ function decodeUtf8(bytes: Uint8Array): { ok: true; text: string } | { ok: false
  * `application/json` or any `application/*+json`, in UTF-8: a `charset` parameter other than UTF-8
  * is refused rather than decoded as UTF-8 and misread.
  */
-function jsonMediaTypeProblem(contentType: string | null): Problem | undefined {
+export function jsonMediaTypeProblem(contentType: string | null): Problem | undefined {
   const [essence, ...parameters] = (contentType ?? "").split(";");
   const type = essence?.trim().toLowerCase() ?? "";
   if (type !== "application/json" && !/^application\/[\w.+-]+\+json$/.test(type)) {

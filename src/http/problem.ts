@@ -36,6 +36,11 @@ export const PROBLEMS = {
     title: "The idempotency key was used for a different request",
     status: 422,
   },
+  unreadableEvent: {
+    type: `${PROBLEM_TYPE_BASE}unreadable-event`,
+    title: "The source's mapping cannot read this event",
+    status: 422,
+  },
   notHeld: {
     type: `${PROBLEM_TYPE_BASE}not-held`,
     title: "Only a held change can be approved or rejected",

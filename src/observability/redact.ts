@@ -48,8 +48,8 @@ export function rememberToken(token: string): void {
 
 /**
  * The secret values among the app's settings (raw environment or parsed settings): the IMS client
- * secret, each webhook secret (with and without its `whsec_` prefix, which libraries strip), and the
- * account key or SAS signature inside a storage connection string.
+ * secret, each webhook secret (with and without its `whsec_` prefix, which libraries strip), each
+ * SOURCE_SECRET_* value, and the account key or SAS signature inside a storage connection string.
  */
 export function secretSettings(settings: Readonly<Record<string, unknown>>): string[] {
   const values: string[] = [];
@@ -57,7 +57,11 @@ export function secretSettings(settings: Readonly<Record<string, unknown>>): str
   if (text("ITWIN_CLIENT_SECRET") !== "") values.push(text("ITWIN_CLIENT_SECRET"));
   const webhook = settings.WEBHOOK_SECRETS;
   const webhookSecrets = Array.isArray(webhook) ? webhook : text("WEBHOOK_SECRETS").split(",");
-  for (const secret of webhookSecrets) {
+  // The signature secrets of mapped webhooks (docs/sources.md): their settings are named SOURCE_SECRET_*.
+  const sourceSecrets = Object.keys(settings)
+    .filter((name) => name.startsWith("SOURCE_SECRET_"))
+    .flatMap((name) => text(name).split(","));
+  for (const secret of [...webhookSecrets, ...sourceSecrets]) {
     if (typeof secret !== "string" || secret.trim() === "") continue;
     values.push(secret.trim(), secret.trim().replace(/^whsec_/, ""));
   }
