@@ -99,6 +99,15 @@ param webhookSecretsEnabled bool = false
 @description('Optional: webhook signing secrets (whsec_..., comma-separated), written to Key Vault.')
 param webhookSecrets string = ''
 
+// --- SCIM provisioning (design §3) ---
+
+@description('Whether the app reads SCIM_BEARER_TOKENS from Key Vault; set the secret before turning this on.')
+param scimBearerTokensEnabled bool = false
+
+@secure()
+@description('Optional: SCIM bearer tokens (name=token, comma-separated), written to Key Vault.')
+param scimBearerTokens string = ''
+
 // --- scale ---
 
 // Flex Consumption scales per function, and this bound applies to each scale group, not to the app:
@@ -179,6 +188,7 @@ var statusTableName = 'OwnerChanges'
 
 var itwinClientSecretName = 'itwin-client-secret'
 var webhookSecretName = 'webhook-secrets'
+var scimTokensSecretName = 'scim-bearer-tokens'
 var deploymentContainerName = 'deployment-package'
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
@@ -240,6 +250,8 @@ module keyVault './app/keyvault.bicep' = {
     itwinClientSecret: itwinClientSecret
     webhookSecretName: webhookSecretName
     webhookSecrets: webhookSecrets
+    scimTokensSecretName: scimTokensSecretName
+    scimBearerTokens: scimBearerTokens
   }
 }
 
@@ -260,6 +272,7 @@ module rbac './app/rbac.bicep' = {
 // latest version of the secret, so rotating it needs no change here (docs/deploy.md).
 var itwinClientSecretReference = '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.uri}secrets/${itwinClientSecretName}/)'
 var webhookSecretReference = '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.uri}secrets/${webhookSecretName}/)'
+var scimTokensReference = '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.uri}secrets/${scimTokensSecretName}/)'
 
 // Every app setting the app gets. Secrets are Key Vault references, storage is identity-based
 // (AzureWebJobsStorage__* is read by the host's triggers and by our own queue/table clients alike).
@@ -286,6 +299,8 @@ var appSettings = {
   // An unresolvable reference would reach the app as the literal "@Microsoft.KeyVault(...)" text,
   // so the reference is only written once webhook signing is switched on.
   WEBHOOK_SECRETS: webhookSecretsEnabled ? webhookSecretReference : ''
+  // Likewise; without tokens every SCIM route answers 404.
+  SCIM_BEARER_TOKENS: scimBearerTokensEnabled ? scimTokensReference : ''
 
   POLICY_ALLOWED_EMAIL_DOMAINS: policyAllowedEmailDomains
   POLICY_ALLOWED_ITWIN_IDS: policyAllowedItwinIds

@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { normaliseDomain, normaliseEmail } from "./changes/email.ts";
+import { parseBearerTokens } from "./http/bearer-tokens.ts";
 import { isValidQueueName } from "./storage/queue-rules.ts";
 
 /**
@@ -112,6 +113,19 @@ export const settingsSchema = z.object({
     .pipe(
       z.array(z.string().regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, "each secret must look like whsec_<base64>")),
     ),
+  /**
+   * `name=token` entries, comma-separated (two with one name to rotate): the bearer tokens identity
+   * providers present to /api/scim/v2 (docs/scim.md). Not set: every SCIM route answers 404.
+   */
+  SCIM_BEARER_TOKENS: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      const parsed = parseBearerTokens(text);
+      if (parsed.ok) return parsed.tokens;
+      for (const message of parsed.problems) ctx.issues.push({ code: "custom", message, input: "" });
+      return z.NEVER;
+    }),
 
   /**
    * Mapped webhooks (docs/sources.md): a JSON object of source name → mapping, and/or a folder of

@@ -34,6 +34,13 @@ param webhookSecretName string
 @description('Optional: a value for the webhook signing secrets. Empty: leave the vault as it is.')
 param webhookSecrets string = ''
 
+@description('Name of the secret holding the SCIM bearer tokens (name=token, comma-separated for rotation).')
+param scimTokensSecretName string
+
+@secure()
+@description('Optional: a value for the SCIM bearer tokens. Empty: leave the vault as it is.')
+param scimBearerTokens string = ''
+
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: name
   location: location
@@ -74,6 +81,15 @@ resource webhookSecretsValue 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if
   name: webhookSecretName
   properties: {
     value: webhookSecrets
+    contentType: 'text/plain'
+  }
+}
+
+resource scimBearerTokensValue 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(scimBearerTokens)) {
+  parent: vault
+  name: scimTokensSecretName
+  properties: {
+    value: scimBearerTokens
     contentType: 'text/plain'
   }
 }

@@ -49,7 +49,8 @@ export function rememberToken(token: string): void {
 /**
  * The secret values among the app's settings (raw environment or parsed settings): the IMS client
  * secret, each webhook secret (with and without its `whsec_` prefix, which libraries strip), each
- * SOURCE_SECRET_* value, and the account key or SAS signature inside a storage connection string.
+ * SOURCE_SECRET_* value, each SCIM bearer token, and the account key or SAS signature inside a
+ * storage connection string.
  */
 export function secretSettings(settings: Readonly<Record<string, unknown>>): string[] {
   const values: string[] = [];
@@ -64,6 +65,16 @@ export function secretSettings(settings: Readonly<Record<string, unknown>>): str
   for (const secret of [...webhookSecrets, ...sourceSecrets]) {
     if (typeof secret !== "string" || secret.trim() === "") continue;
     values.push(secret.trim(), secret.trim().replace(/^whsec_/, ""));
+  }
+  // SCIM bearer tokens: parsed, [{ name, token }]; raw, `name=token,…` with the token after the first `=`.
+  const scim = settings.SCIM_BEARER_TOKENS;
+  const scimTokens = Array.isArray(scim)
+    ? scim.map((entry) => (entry as { token?: unknown }).token)
+    : text("SCIM_BEARER_TOKENS")
+        .split(",")
+        .map((entry) => entry.slice(entry.indexOf("=") + 1));
+  for (const token of scimTokens) {
+    if (typeof token === "string" && token.trim() !== "") values.push(token.trim());
   }
   for (const match of text("AzureWebJobsStorage").matchAll(
     /(?:AccountKey|SharedAccessSignature)=([^;]+)/gi,

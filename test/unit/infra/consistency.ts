@@ -88,7 +88,7 @@ const FLEX_REJECTED_SETTINGS = new Set([
 ]);
 
 /** Settings whose value is a secret: they must be Key Vault references, never a parameter's value. */
-const SECRET_SETTINGS = ["ITWIN_CLIENT_SECRET", "WEBHOOK_SECRETS"] as const;
+const SECRET_SETTINGS = ["ITWIN_CLIENT_SECRET", "WEBHOOK_SECRETS", "SCIM_BEARER_TOKENS"] as const;
 
 /** The queues the app triggers on; each needs its `-poison` twin. */
 const QUEUE_SETTINGS = ["OWNER_CHANGE_REQUESTS_QUEUE", "OWNER_CHANGE_JOBS_QUEUE"] as const;
