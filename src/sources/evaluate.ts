@@ -14,7 +14,7 @@ import { CHANGE_FIELDS, type ChangeField, type Expression, type SourceMapping } 
  */
 
 /** "The person leaves every iTwin": no iTwin, the removals come from src/people/offboard.ts. */
-export const OFFBOARD = "offboard";
+const OFFBOARD = "offboard";
 
 /** An offboarding as a mapping reads it: the owner-change fields that still mean something without an iTwin. */
 const offboardSchema = httpChangeSchema.pick({

@@ -32,7 +32,7 @@ export const SOURCE_NAME_RULE =
  * Secrets live in their own settings, never in the mapping, so a mapping can sit in a repository. The
  * prefix lets redaction recognise such a setting by its name alone (src/observability/redact.ts).
  */
-export const SECRET_SETTING = /^SOURCE_SECRET_[A-Z0-9_]+$/;
+const SECRET_SETTING = /^SOURCE_SECRET_[A-Z0-9_]+$/;
 
 const secretSetting = z
   .string()
@@ -91,9 +91,8 @@ export function mappingSchema(compile: Jsonata) {
     signature: signatureSchema,
   });
 }
-export type MappingDocument = z.output<ReturnType<typeof mappingSchema>>;
 
-export interface SourceSignatureHeaders {
+interface SourceSignatureHeaders {
   get(name: string): string | null;
 }
 
@@ -107,7 +106,6 @@ export interface SourceMapping {
   filter?: Expression;
   changes?: Expression;
   fields: { [F in ChangeField]?: Expression } & { email: Expression; action: Expression };
-  signature: SignatureRule["scheme"];
   verify: SourceVerifier;
 }
 

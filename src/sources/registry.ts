@@ -45,7 +45,7 @@ export interface BuiltRegistry {
 }
 
 /** Several secrets in one setting, comma-separated, allow rotation without refused deliveries. */
-export function splitSecrets(value: string | undefined): string[] {
+function splitSecrets(value: string | undefined): string[] {
   return (value ?? "")
     .split(",")
     .map((secret) => secret.trim())
@@ -110,7 +110,6 @@ export function buildRegistry(
       ...(filter === undefined ? {} : { filter }),
       ...(changes === undefined ? {} : { changes }),
       fields,
-      signature: signature.scheme,
       verify: sourceVerifier(signature, secrets),
     });
   }
