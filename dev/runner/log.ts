@@ -1,4 +1,5 @@
 import { format } from "node:util";
+import { type Clock, systemClock } from "../../src/clock.ts";
 import { redact, secretSettings } from "../../src/observability/redact.ts";
 
 /**
@@ -71,7 +72,7 @@ export class Logger {
   constructor(
     private readonly levels: Record<string, LogLevelName> = {},
     private readonly writer: LogWriter = consoleWriter,
-    private readonly now: () => Date = () => new Date(),
+    private readonly clock: Pick<Clock, "now"> = systemClock,
     private readonly env: Readonly<Record<string, string | undefined>> = process.env,
   ) {}
 
@@ -88,7 +89,7 @@ export class Logger {
   ) {
     const lvl = normaliseLevel(level);
     if (!this.enabled(lvl, options.functionName)) return;
-    const time = this.now().toISOString().slice(11, 23);
+    const time = new Date(this.clock.now()).toISOString().slice(11, 23);
     const inv = options.invocationId ? ` (${options.invocationId.slice(0, 8)})` : "";
     const text = redact(message, secretSettings(this.env)).replace(/\n/g, `\n${" ".repeat(time.length + 7)}`);
     const line = `${time} ${LABEL[lvl]} [${scope}]${inv} ${text}`;

@@ -167,7 +167,7 @@ describe("where the app and the runner write", () => {
     const logger = new Logger(
       {},
       { out: (line) => lines.push(line), err: (line) => lines.push(line) },
-      () => new Date(0),
+      { now: () => 0 },
       env,
     );
     logger.error("worker", "Executed (Failed): IMS echoed runner-env-secret-42 and", CONNECTION);

@@ -31,7 +31,7 @@ describe("log levels", () => {
     const logger = new Logger(
       { default: "warning", "Function.worker": "debug" },
       { out: (line) => out.push(line), err: (line) => err.push(line) },
-      () => new Date("2026-01-01T10:20:30.456Z"),
+      { now: () => Date.parse("2026-01-01T10:20:30.456Z") },
       {},
     );
     logger.write("information", "intake", "dropped", { functionName: "intake" });
