@@ -6,19 +6,24 @@ import type { PlannedChange } from "./plan.ts";
 /**
  * Where owner changes planned from SCIM come from, and the idempotency keys that follow (pure).
  *
- * Two transitions are **the same** when they are the same write of the same resource: the same group
- * or user moved from the same stored version. Only then may their owner changes be taken for repeats.
- * - An identity provider that retries a request whose write was stored finds the write already made:
- *   the store reports no change (or a 404 for a delete), nothing is planned, nothing is repeated.
- * - A retry of a write that was not stored starts from the same version again; when the store keeps
- *   a version that changes with every write (`meta.version`, the resource's ETag), that retry gets the
- *   same keys, so changes the first attempt accepted before failing are not made twice.
- * - The same *content* is not enough: a member added, removed and added again moves the group through
- *   the same two member lists twice, and the second add must not be taken for a repeat of the first.
- *   So without a stored version the write is named by its arrival (occurredAt + correlation id), and
- *   a repeat then makes a second, harmless change (already-owner / not-owner), never a lost one.
- * - A created resource has a new id, so "created" is its version; a mapping change is named by the
- *   mapping row's generation, which counts every change of that group's mapping (../mappings-store.ts).
+ * Two SCIM events are **the same** when they report the same arrival of a request: the same resource,
+ * `occurredAt` and correlation id (the invocation that received it). That is the provider calling the
+ * sink twice for one request, and its changes then get the same keys and are accepted once.
+ *
+ * An identity provider's retry is a new arrival, and is deliberately not taken for the first one:
+ * - a retry of a write that was stored and reported finds it made: the store reports no change (or a 404
+ *   for a delete) and nothing is planned;
+ * - a retry of a write whose report failed is reported again by the store, from the state last
+ *   reported (src/scim/store/rows.ts), and its changes are accepted anew. Some may repeat changes the
+ *   failed report had accepted; a repeat finds the work done (`already-owner`, `not-owner`).
+ * - Keys from content or from the last reported version would make such retries exact repeats, but would
+ *   also merge writes that are not the same: a member added, removed and added again passes through the
+ *   same member lists twice, and while reports keep failing every one of those writes starts from the
+ *   same reported version. Taking the third for a repeat of the first loses the add without a trace; a
+ *   repeated change is visible and harmless, so we accept that cost instead.
+ * A mapping change is keyed by the mapping row's generation, which counts every change of that group's
+ * mapping (../mappings-store.ts): an admin's retry after a failure plans from the same generation, and
+ * so makes exactly the same changes.
  *
  * The key also holds the change's iTwin, address and action, so one write's changes have distinct keys.
  */
@@ -36,12 +41,8 @@ export function originOfEvent(event: ScimEvent): Origin {
   const resource =
     change.kind === "user-written" || change.kind === "group-written" ? change.after : change.before;
   const type = change.kind.startsWith("user") ? "User" : "Group";
-  const version =
-    change.before === undefined
-      ? "created"
-      : (storedVersion(change.before) ?? `arrived ${event.occurredAt} ${event.correlationId}`);
   return {
-    writeId: `${type}/${resource.id} ${version}`,
+    writeId: `${type}/${resource.id} at ${event.occurredAt} ${event.correlationId}`,
     requestedBy: event.requestedBy,
     occurredAt: event.occurredAt,
     correlationId: event.correlationId,
@@ -72,9 +73,4 @@ export function acceptInputs(planned: readonly PlannedChange[], origin: Origin):
     via: "scim",
     correlationId: origin.correlationId,
   }));
-}
-
-function storedVersion(resource: object): string | undefined {
-  const meta = (resource as { meta?: { version?: unknown } }).meta;
-  return typeof meta?.version === "string" && meta.version !== "" ? `version ${meta.version}` : undefined;
 }
