@@ -14,6 +14,8 @@ import "./functions/recover-stale-changes.ts";
 import "./functions/submit-source-event.ts";
 import "./functions/offboard-person.ts";
 import "./functions/get-offboarding.ts";
+import "./functions/scim-collection.ts";
+import "./functions/scim-resource.ts";
 import { startTelemetry } from "./observability/telemetry.ts";
 import { sourceMappings } from "./sources/load.ts";
 
