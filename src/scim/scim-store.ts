@@ -73,7 +73,8 @@ export class TableScimStore implements ScimDirectory {
   /** Every live resource, or those whose column matches the filter's equality. */
   async list(kind: ScimKind, hint: FilterHint | undefined, withMembers: boolean): Promise<Json[]> {
     let filter = odata`PartitionKey eq ${partitionOf(kind)} and deleted eq false`;
-    if (hint?.attribute === "externalid") filter += ` and ${odata`externalId eq ${hint.value}`}`;
+    if (hint?.attribute === "id") filter += ` and ${odata`RowKey eq ${hint.value}`}`;
+    else if (hint?.attribute === "externalid") filter += ` and ${odata`externalId eq ${hint.value}`}`;
     // userName on Users, displayName on Groups: the one name column (a filter on the other never matches).
     else if (hint !== undefined && (hint.attribute === "username") === (kind === "User")) {
       filter += ` and ${odata`name eq ${hint.value}`}`;

@@ -20,10 +20,14 @@ const CASE_EXACT = new Set(["id", "externalid", "$ref", "meta"]);
 const COMPARE_OPS = new Set(["eq", "ne", "co", "sw", "ew", "gt", "lt", "ge", "le"]);
 const CORE_PREFIX = /(^|[\s([])urn:ietf:params:scim:schemas:core:2\.0:(?:User|Group):/gi;
 
-/** An equality on an attribute the store keeps a column for: lets it read fewer rows (scim-store.ts). */
+/**
+ * An equality on the id or an attribute the store keeps a column for: lets it read fewer rows
+ * (scim-store.ts). Entra checks membership with `id eq "…" and members[value eq "…"]`, which would
+ * otherwise read every group's members.
+ */
 export interface FilterHint {
-  attribute: "username" | "externalid" | "displayname";
-  /** Folded as the filter compares it: lower case except for externalId. */
+  attribute: "id" | "username" | "externalid" | "displayname";
+  /** Folded as the filter compares it: lower case except for id and externalId. */
   value: string;
 }
 
@@ -100,7 +104,7 @@ export function fold(value: unknown, key = ""): unknown {
 function hintOf(branches: Json[]): FilterHint | undefined {
   const [only, ...others] = branches;
   if (only === undefined || others.length > 0) return undefined;
-  for (const attribute of ["username", "externalid", "displayname"] as const) {
+  for (const attribute of ["id", "username", "externalid", "displayname"] as const) {
     const comparison = only[attribute];
     if (Array.isArray(comparison) && comparison[0] === "eq" && typeof comparison[1] === "string") {
       return { attribute, value: comparison[1] };

@@ -56,7 +56,7 @@ describe("compileFilter", () => {
     expect(matches('urn:ietf:params:scim:schemas:core:2.0:User:userName eq "alice@corp.example"')).toBe(true);
   });
 
-  it("gives the store a hint for a lone equality on userName, externalId or displayName, folded as compared", () => {
+  it("gives the store a hint for an equality on id, userName, externalId or displayName, folded as compared", () => {
     expect(compileFilter('userName eq "Alice@Corp.example"').hint).toEqual({
       attribute: "username",
       value: "alice@corp.example",
@@ -66,6 +66,10 @@ describe("compileFilter", () => {
       value: "AbC-1",
     });
     expect(compileFilter('displayName eq "X"').hint).toEqual({ attribute: "displayname", value: "x" });
+    expect(compileFilter('id eq "G-1" and members[value eq "u-1"]').hint).toEqual({
+      attribute: "id",
+      value: "G-1",
+    });
     // Either branch of an or may match other rows: no hint.
     expect(compileFilter('userName eq "a" or userName eq "b"').hint).toBeUndefined();
     expect(compileFilter('emails[type eq "work"].value eq "a@b"').hint).toBeUndefined();
