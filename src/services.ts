@@ -102,7 +102,7 @@ export function buildServices(config: Settings): Services {
     gate: new PacingGate({ peers: () => registry.peers(), onRefused: () => registry.refreshSoon() }),
   });
   const store = new TableStatusStore(storage.statusTable);
-  const scimStore = new TableScimStore(storage.statusTable);
+  const scimStore = new TableScimStore(storage.statusTable, systemClock);
   const scimMappings = new TableMappingsStore(storage.statusTable);
   return {
     settings: config,

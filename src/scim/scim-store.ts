@@ -1,5 +1,6 @@
 import { odata, type TableClient } from "@azure/data-tables";
 import pMap from "p-map";
+import type { Clock } from "../clock.ts";
 import { isStatus } from "../storage/rows.ts";
 import type { ScimDirectory, ScimGroup, ScimUser } from "./events.ts";
 import type { Json } from "./protocol/canonical.ts";
@@ -47,11 +48,16 @@ export interface Written {
 }
 
 const READ_CONCURRENCY = 8;
+/** Longer than a create or rename takes between claiming its name and writing its row. */
+const CLAIM_GRACE_MS = 60_000;
 
 export class TableScimStore implements ScimDirectory {
   private readonly members: MemberRows;
 
-  constructor(private readonly table: TableClient) {
+  constructor(
+    private readonly table: TableClient,
+    private readonly clock: Clock,
+  ) {
     this.members = new MemberRows(table);
   }
 
@@ -95,13 +101,16 @@ export class TableScimStore implements ScimDirectory {
   }
 
   /**
-   * Takes a userName / displayName for `id`: true when it is now id's. A name whose holder is gone, or
-   * deleted and awaiting its report, is taken over; false means another live resource holds it.
+   * Takes a userName / displayName for `id`: true when it is now id's, false when another resource holds
+   * it. A holder that is deleted gives it up at once. So does, after CLAIM_GRACE_MS, a holder that does
+   * not exist or bears another name: its create or rename failed after the claim (a storage error), and
+   * the name must not stay blocked; within the grace the write may still be on its way.
    */
   async claimName(kind: ScimKind, name: string, id: string): Promise<boolean> {
     const rowKey = nameKey(kind, name);
+    const claim: NameEntity = { partitionKey: NAMES, rowKey, id, claimedAt: this.clock.now() };
     try {
-      await this.table.createEntity<NameEntity>({ partitionKey: NAMES, rowKey, id });
+      await this.table.createEntity(claim);
       return true;
     } catch (error) {
       if (!isStatus(error, 409)) throw error;
@@ -109,11 +118,12 @@ export class TableScimStore implements ScimDirectory {
     const held = await this.table.getEntity<NameEntity>(NAMES, rowKey);
     if (held.id === id) return true;
     const holder = await this.read(kind, held.id, false);
-    if (holder !== undefined && !holder.entity.deleted) return false;
+    if (holder?.entity.deleted !== true) {
+      if (holder?.entity.name === name.toLowerCase()) return false;
+      if (this.clock.now() - (held.claimedAt ?? 0) < CLAIM_GRACE_MS) return false;
+    }
     try {
-      await this.table.updateEntity<NameEntity>({ partitionKey: NAMES, rowKey, id }, "Replace", {
-        etag: held.etag,
-      });
+      await this.table.updateEntity(claim, "Replace", { etag: held.etag });
       return true;
     } catch (error) {
       if (isStatus(error, 412)) return false;

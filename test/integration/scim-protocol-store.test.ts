@@ -14,7 +14,7 @@ import {
   type ScimDeps,
 } from "../../src/scim/resources.ts";
 import { TableScimStore } from "../../src/scim/scim-store.ts";
-import { MEMBERS } from "../../src/scim/store/rows.ts";
+import { MEMBERS, NAMES, nameKey } from "../../src/scim/store/rows.ts";
 
 /**
  * The SCIM store and operations on a real (azurite) table, with a scripted event sink: what a failed
@@ -55,7 +55,7 @@ beforeAll(async () => {
     allowInsecureConnection: true,
   });
   await table.createTable();
-  store = new TableScimStore(table);
+  store = new TableScimStore(table, systemClock);
 });
 afterAll(async () => {
   await azurite?.close();
@@ -212,6 +212,27 @@ describe("names", () => {
         caller,
       ),
     ).rejects.toMatchObject({ status: 409 });
+  });
+});
+
+describe("a name whose write never followed its claim", () => {
+  const claimFor = async (userName: string, holder: string, claimedAt: number) => {
+    const rowKey = nameKey("User", userName);
+    await table.upsertEntity({ partitionKey: NAMES, rowKey, id: holder, claimedAt }, "Replace");
+  };
+
+  it("is taken over once the grace has passed, so a failed rename cannot block the userName for good", async () => {
+    // A rename of this user to stale-dave claimed the name, then failed before writing the user.
+    const renamer = await user("renamer@corp.example");
+    await claimFor("stale-dave@corp.example", renamer, Date.now() - 10 * 60_000);
+    await user("stale-dave@corp.example");
+  });
+
+  it("is kept within the grace, whether its holder exists yet or not: that write may be on its way", async () => {
+    await claimFor("fresh-erin@corp.example", randomUUID(), Date.now());
+    await expect(user("fresh-erin@corp.example")).rejects.toMatchObject({ status: 409 });
+    await claimFor("fresh-finn@corp.example", await user("finn-renaming@corp.example"), Date.now());
+    await expect(user("fresh-finn@corp.example")).rejects.toMatchObject({ status: 409 });
   });
 });
 

@@ -56,6 +56,8 @@ export interface NameEntity {
   partitionKey: string;
   rowKey: string;
   id: string;
+  /** When it was claimed (epoch ms): a claim whose write never followed is taken over later. */
+  claimedAt?: number;
 }
 
 export interface MemberEntity {
