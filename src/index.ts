@@ -16,6 +16,7 @@ import "./functions/offboard-person.ts";
 import "./functions/get-offboarding.ts";
 import "./functions/scim-collection.ts";
 import "./functions/scim-resource.ts";
+import "./functions/scim-mappings.ts";
 import { startTelemetry } from "./observability/telemetry.ts";
 import { sourceMappings } from "./sources/load.ts";
 

@@ -46,6 +46,11 @@ export const PROBLEMS = {
     title: "Only a held change can be approved or rejected",
     status: 409,
   },
+  conflict: {
+    type: `${PROBLEM_TYPE_BASE}conflict`,
+    title: "Another request changed this resource at the same moment",
+    status: 409,
+  },
   notFound: { type: `${PROBLEM_TYPE_BASE}not-found`, title: "No such owner-change request", status: 404 },
   unavailable: { type: `${PROBLEM_TYPE_BASE}unavailable`, title: "A dependency is unavailable", status: 503 },
 } as const;
