@@ -27,13 +27,17 @@ export interface ScimMember {
   display?: string;
 }
 
-/** A stored SCIM Group (RFC 7643 §4.2) with its whole member list. */
-export interface ScimGroup {
+/** A stored SCIM Group (RFC 7643 §4.2) without its members, as a user's group list gives it. */
+export interface ScimGroupHeader {
   id: string;
   displayName: string;
   externalId?: string;
-  members: ScimMember[];
   [attribute: string]: unknown;
+}
+
+/** A stored SCIM Group (RFC 7643 §4.2) with its whole member list. */
+export interface ScimGroup extends ScimGroupHeader {
+  members: ScimMember[];
 }
 
 /** One accepted write, with the state before and after it. */
@@ -57,7 +61,7 @@ export interface ScimDirectory {
   getUser(id: string): Promise<ScimUser | undefined>;
   getGroup(id: string): Promise<ScimGroup | undefined>;
   /** The groups the user is a member of (members not loaded). */
-  groupsOfUser(userId: string): Promise<Omit<ScimGroup, "members">[]>;
+  groupsOfUser(userId: string): Promise<ScimGroupHeader[]>;
 }
 
 /** Called by the protocol side after each write is stored; the SCIM answer waits for it (changes accepted). */

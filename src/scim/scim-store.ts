@@ -2,7 +2,7 @@ import { odata, type TableClient } from "@azure/data-tables";
 import pMap from "p-map";
 import type { Clock } from "../clock.ts";
 import { isStatus } from "../storage/rows.ts";
-import type { ScimDirectory, ScimGroup, ScimUser } from "./events.ts";
+import type { ScimDirectory, ScimGroup, ScimGroupHeader, ScimUser } from "./events.ts";
 import type { Json } from "./protocol/canonical.ts";
 import type { FilterHint } from "./protocol/filter.ts";
 import type { ScimKind } from "./protocol/scimmy.ts";
@@ -232,7 +232,7 @@ export class TableScimStore implements ScimDirectory {
     return stored === undefined || stored.entity.deleted ? undefined : (stored.doc as ScimGroup);
   }
 
-  async groupsOfUser(userId: string): Promise<Omit<ScimGroup, "members">[]> {
+  async groupsOfUser(userId: string): Promise<ScimGroupHeader[]> {
     const ids = await this.members.groupIdsOf(userId);
     const groups = await pMap(ids, (id) => this.read("Group", id, false), { concurrency: READ_CONCURRENCY });
     return groups

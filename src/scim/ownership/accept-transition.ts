@@ -52,8 +52,7 @@ async function readKnowledge(
       ]);
       users.set(id, user);
       const itwins = new Set<string>();
-      // `Omit` over ScimGroup's index signature drops its named fields from the type, not the object.
-      for (const group of groups as { id: string; displayName: string }[]) {
+      for (const group of groups) {
         if (transition.kind === "group" && group.id === transition.groupId) continue;
         const itwinId = itwinOfGroup(group, mappings);
         if (itwinId !== undefined) itwins.add(itwinId);
