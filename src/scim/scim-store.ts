@@ -237,6 +237,6 @@ export class TableScimStore implements ScimDirectory {
     const groups = await pMap(ids, (id) => this.read("Group", id, false), { concurrency: READ_CONCURRENCY });
     return groups
       .filter((group): group is StoredResource => group !== undefined && !group.entity.deleted)
-      .map((group) => group.doc as Omit<ScimGroup, "members">);
+      .map((group) => group.doc as ScimGroupHeader);
   }
 }
