@@ -116,9 +116,6 @@ try {
     nodePaths: [path.join(root, "node_modules")],
     banner: { js: BANNER },
     minify: true,
-    // Minified class names would break libraries that look classes up by name: scimmy declares its
-    // resources under `resource.name`, and User and Group would both become the same one-letter name.
-    keepNames: true,
     sourcemap: "external",
     metafile: true,
     logLevel: "warning",

@@ -5,11 +5,13 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { appEnv, DEV_STORAGE } from "../../dev/stack/credentials.ts";
 import { REPO_ROOT } from "../../dev/stack/paths.ts";
+import { scimAnswers } from "../support/scim-bundle-probe.ts";
 
 /**
  * The real app, bundled as azd deploys it, imported by plain Node with a valid configuration: every
  * module-level statement of every function runs, minified. The tests under tsx never run the bundle,
- * and a library that breaks when minified (scimmy looks its classes up by name) only shows up here.
+ * and a library that breaks when minified (scimmy declares resources under their class names) only shows
+ * up here.
  */
 
 const scratch = mkdtempSync(path.join(tmpdir(), "bundle-test-"));
@@ -51,5 +53,23 @@ describe("the production bundle", () => {
     // Outside the host, @azure/functions only warns that it found no runtime; anything thrown fails.
     expect(probe.status, probe.stderr).toBe(0);
     expect(probe.stdout).toBe("IMPORTED\n");
+  });
+
+  it("answers SCIM discovery, filters and patches as the sources do", async () => {
+    const out = path.join(scratch, "probe");
+    const entry = path.join(REPO_ROOT, "test", "support", "scim-bundle-probe.ts");
+    const build = spawnSync(
+      process.execPath,
+      [path.join(REPO_ROOT, "scripts", "build.mjs"), "--entry", entry, "--outdir", out],
+      { cwd: REPO_ROOT, encoding: "utf8", timeout: 120_000 },
+    );
+    expect(build.status, build.stderr).toBe(0);
+    const probe = spawnSync(process.execPath, [path.join(out, "index.js"), "--print"], {
+      cwd: REPO_ROOT,
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    expect(probe.status, probe.stderr).toBe(0);
+    expect(JSON.parse(probe.stdout)).toEqual(JSON.parse(JSON.stringify(await scimAnswers())));
   });
 });

@@ -14,13 +14,16 @@ export type ScimKind = "User" | "Group";
 
 export const ENDPOINTS: Readonly<Record<ScimKind, string>> = { User: "Users", Group: "Groups" };
 
+// Declared under explicit names: scimmy otherwise uses the class's name, which minification shortens
+// (test/integration/bundle.test.ts runs discovery through the minified bundle).
 if (!SCIMMY.Resources.declared("User")) {
-  SCIMMY.Resources.declare(SCIMMY.Resources.User.extend(SCIMMY.Schemas.EnterpriseUser, false)).basepath(
-    SCIM_BASE_PATH,
-  );
+  SCIMMY.Resources.declare(
+    SCIMMY.Resources.User.extend(SCIMMY.Schemas.EnterpriseUser, false),
+    "User",
+  ).basepath(SCIM_BASE_PATH);
 }
 if (!SCIMMY.Resources.declared("Group")) {
-  SCIMMY.Resources.declare(SCIMMY.Resources.Group).basepath(SCIM_BASE_PATH);
+  SCIMMY.Resources.declare(SCIMMY.Resources.Group, "Group").basepath(SCIM_BASE_PATH);
 }
 
 /** What ServiceProviderConfig announces; list paging caps at MAX_RESULTS (list.ts). */
