@@ -1,11 +1,9 @@
-import { randomUUID } from "node:crypto";
 import type { Policy } from "./changes/policy.ts";
 import { TableStatusStore } from "./changes/status-store.ts";
 import { systemClock } from "./clock.ts";
 import { type Settings, settings } from "./config.ts";
 import { CoordinationStore } from "./coordination/coordination-store.ts";
 import { InstanceRegistry } from "./coordination/instance-registry.ts";
-import { createBearerCheck } from "./http/bearer-tokens.ts";
 import { createSignatureVerifier, type SignatureVerifier } from "./http/webhook-signature.ts";
 import { OwnerDirectory } from "./itwin/owner-directory.ts";
 import { createOwnersClient, type OwnersClient, serviceClientEmail } from "./itwin/owners-client.ts";
@@ -15,11 +13,7 @@ import { metrics } from "./observability/metrics.ts";
 import { rememberSecret, rememberToken, secretSettings } from "./observability/redact.ts";
 import { OffboardingStore } from "./people/offboarding-store.ts";
 import { type PersonIndex, TablePersonIndex } from "./people/person-index.ts";
-import type { ScimDirectory } from "./scim/events.ts";
-import type { ScimHttpDeps } from "./scim/http.ts";
-import { type MappingsStore, TableMappingsStore } from "./scim/mappings-store.ts";
-import { createScimOwnership } from "./scim/ownership/sink.ts";
-import { TableScimStore } from "./scim/scim-store.ts";
+import type { ScimServices } from "./scim/wiring.ts";
 import { createStorageClients, ensureStorage, type StorageClients } from "./storage/clients.ts";
 import { TableRows } from "./storage/rows.ts";
 import { KeyedLock } from "./worker/keyed-lock.ts";
@@ -48,12 +42,8 @@ export interface Services {
   offboardings: OffboardingStore;
   /** Checks Standard Webhooks signatures; undefined when WEBHOOK_SECRETS is not set. */
   verifySignature: SignatureVerifier | undefined;
-  /** The SCIM service provider: its store, its bearer tokens, and what its writes mean for owners. */
-  scim: ScimHttpDeps;
-  /** SCIM Users and Groups as the ownership side reads them (the SCIM store). */
-  scimDirectory: ScimDirectory;
-  /** Explicit SCIM group → iTwin mappings. */
-  scimMappings: MappingsStore;
+  /** The SCIM service provider (its store, bearer tokens, mappings, ownership), loaded on first use. */
+  scim(): Promise<ScimServices>;
   /** Orders the worker's API calls per person and iTwin within this process. */
   locks: KeyedLock;
   /** Resolves once queues and the table exist. */
@@ -102,8 +92,8 @@ export function buildServices(config: Settings): Services {
     gate: new PacingGate({ peers: () => registry.peers(), onRefused: () => registry.refreshSoon() }),
   });
   const store = new TableStatusStore(storage.statusTable);
-  const scimStore = new TableScimStore(storage.statusTable, systemClock);
-  const scimMappings = new TableMappingsStore(storage.statusTable);
+  const ready = () => ensureStorage(storage);
+  let scim: Promise<ScimServices> | undefined;
   return {
     settings: config,
     storage,
@@ -128,22 +118,13 @@ export function buildServices(config: Settings): Services {
     offboardings: new OffboardingStore(new TableRows(storage.statusTable)),
     verifySignature:
       config.WEBHOOK_SECRETS.length > 0 ? createSignatureVerifier(config.WEBHOOK_SECRETS) : undefined,
-    scim: {
-      checkBearer:
-        config.SCIM_BEARER_TOKENS.length > 0 ? createBearerCheck(config.SCIM_BEARER_TOKENS) : undefined,
-      store: scimStore,
-      sink: createScimOwnership({
-        directory: scimStore,
-        mappings: scimMappings,
-        accept: { store, jobsQueue: storage.jobsQueue, clock: systemClock },
-      }),
-      newId: randomUUID,
-      clock: systemClock,
-      ready: () => ensureStorage(storage),
+    scim: () => {
+      scim ??= import("./scim/wiring.ts").then(({ buildScimServices }) =>
+        buildScimServices({ settings: config, storage, store, clock: systemClock, ready }),
+      );
+      return scim;
     },
-    scimDirectory: scimStore,
-    scimMappings,
     locks: new KeyedLock(),
-    ready: () => ensureStorage(storage),
+    ready,
   };
 }

@@ -1,5 +1,4 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
-import { handleScim } from "../scim/http.ts";
 import { services } from "../services.ts";
 
 /**
@@ -7,8 +6,13 @@ import { services } from "../services.ts";
  * discovery endpoints (ServiceProviderConfig, ResourceTypes, Schemas). Anonymous at the Functions level:
  * identity providers send a bearer token, not a function key; src/scim/http.ts checks it (design §3).
  */
-export function scimCollection(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  return handleScim(request, context, services().scim);
+export async function scimCollection(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
+  // Loaded on the first SCIM request: cold starts without SCIM traffic never read scimmy (wiring.ts).
+  const [{ handleScim }, scim] = await Promise.all([import("../scim/http.ts"), services().scim()]);
+  return handleScim(request, context, scim.http);
 }
 
 app.http("scimCollection", {

@@ -43,7 +43,8 @@ export async function scimMappings(
     const parsed = (request.method === "PUT" ? putSchema : deleteSchema).safeParse(json.value);
     if (!parsed.success) return problemResponse(validationProblem(parsed.error));
     const { itwinId, by }: { itwinId?: string; by?: string | undefined } = parsed.data;
-    const { scimDirectory, scimMappings: mappings, store, storage } = services();
+    const { store, storage } = services();
+    const { directory: scimDirectory, mappings } = await services().scim();
     const result = await changeMapping(
       { groupId, itwinId, requestedBy: by ?? "admin", correlationId: context.invocationId },
       {
@@ -84,7 +85,7 @@ export async function scimMappings(
 }
 
 async function describeMapping(groupId: string, noGroup: () => HttpResponseInit): Promise<HttpResponseInit> {
-  const { scimDirectory, scimMappings: mappings } = services();
+  const { directory: scimDirectory, mappings } = await services().scim();
   const [group, mapping] = await Promise.all([scimDirectory.getGroup(groupId), mappings.get(groupId)]);
   if (group === undefined) return noGroup();
   return {
