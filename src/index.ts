@@ -18,8 +18,11 @@ import "./functions/scim-collection.ts";
 import "./functions/scim-resource.ts";
 import "./functions/scim-mappings.ts";
 import { startTelemetry } from "./observability/telemetry.ts";
-import { sourceMappings } from "./sources/load.ts";
 
-// Source mappings are compiled now, so that a bad one stops start-up rather than its first delivery.
-await sourceMappings();
+// Source mappings are compiled now, so that a bad one stops start-up rather than its first delivery;
+// an app without mappings never loads the code that reads them.
+const { SOURCE_MAPPINGS, SOURCE_MAPPINGS_DIR } = settings();
+if (SOURCE_MAPPINGS !== undefined || SOURCE_MAPPINGS_DIR !== undefined) {
+  await (await import("./sources/load.ts")).sourceMappings();
+}
 await startTelemetry(settings());

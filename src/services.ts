@@ -4,7 +4,7 @@ import { systemClock } from "./clock.ts";
 import { type Settings, settings } from "./config.ts";
 import { CoordinationStore } from "./coordination/coordination-store.ts";
 import { InstanceRegistry } from "./coordination/instance-registry.ts";
-import { createSignatureVerifier, type SignatureVerifier } from "./http/webhook-signature.ts";
+import type { SignatureVerifier } from "./http/webhook-signature.ts";
 import { OwnerDirectory } from "./itwin/owner-directory.ts";
 import { createOwnersClient, type OwnersClient, serviceClientEmail } from "./itwin/owners-client.ts";
 import { PacingGate } from "./itwin/pacing.ts";
@@ -40,8 +40,11 @@ export interface Services {
   people: PersonIndex;
   /** Offboarding parents: whom to offboard, and the plan of removals. */
   offboardings: OffboardingStore;
-  /** Checks Standard Webhooks signatures; undefined when WEBHOOK_SECRETS is not set. */
-  verifySignature: SignatureVerifier | undefined;
+  /**
+   * Checks Standard Webhooks signatures; undefined when WEBHOOK_SECRETS is not set. Loaded on the first
+   * signed request: worker instances never need it.
+   */
+  signatureVerifier: (() => Promise<SignatureVerifier>) | undefined;
   /** The SCIM service provider (its store, bearer tokens, mappings, ownership), loaded on first use. */
   scim(): Promise<ScimServices>;
   /** Orders the worker's API calls per person and iTwin within this process. */
@@ -94,6 +97,7 @@ export function buildServices(config: Settings): Services {
   const store = new TableStatusStore(storage.statusTable);
   const ready = () => ensureStorage(storage);
   let scim: Promise<ScimServices> | undefined;
+  let verifier: Promise<SignatureVerifier> | undefined;
   return {
     settings: config,
     storage,
@@ -116,8 +120,15 @@ export function buildServices(config: Settings): Services {
     },
     people: new TablePersonIndex(storage.statusTable),
     offboardings: new OffboardingStore(new TableRows(storage.statusTable)),
-    verifySignature:
-      config.WEBHOOK_SECRETS.length > 0 ? createSignatureVerifier(config.WEBHOOK_SECRETS) : undefined,
+    signatureVerifier:
+      config.WEBHOOK_SECRETS.length > 0
+        ? () => {
+            verifier ??= import("./http/webhook-signature.ts").then(({ createSignatureVerifier }) =>
+              createSignatureVerifier(config.WEBHOOK_SECRETS),
+            );
+            return verifier;
+          }
+        : undefined,
     scim: () => {
       scim ??= import("./scim/wiring.ts").then(({ buildScimServices }) =>
         buildScimServices({ settings: config, storage, store, clock: systemClock, ready }),

@@ -44,10 +44,10 @@ export async function submitOwnerChanges(
           }),
     );
   }
-  const { verifySignature } = services();
+  const { signatureVerifier } = services();
   let webhookId: string | undefined;
-  if (verifySignature !== undefined) {
-    const check = verifySignature(Buffer.from(read.bytes), request.headers);
+  if (signatureVerifier !== undefined) {
+    const check = (await signatureVerifier())(Buffer.from(read.bytes), request.headers);
     if (!check.ok) {
       log.warn("rejected unsigned or badly signed webhook", { reason: check.reason });
       return problemResponse(problem("badSignature", check.reason), { "x-correlation-id": correlationId });

@@ -10,7 +10,7 @@ import { EXAMPLE_SECRETS, EXAMPLES_DIR, examplePayload, jiraSignature } from "./
 
 const { HttpRequest, HttpResponse, InvocationContext } = azureFunctions;
 
-let submitSourceEvent: typeof import("../../../src/functions/submit-source-event.ts").submitSourceEvent;
+let submitSourceEvent: typeof import("../../../src/functions/handlers/submit-source-event.ts").submitSourceEvent;
 
 beforeAll(async () => {
   // Settings are read on first use; nothing here reaches the storage or the API they name.
@@ -21,7 +21,7 @@ beforeAll(async () => {
   vi.stubEnv("ITWIN_CLIENT_SECRET", "secret");
   vi.stubEnv("SOURCE_MAPPINGS_DIR", EXAMPLES_DIR);
   for (const [name, value] of Object.entries(EXAMPLE_SECRETS)) vi.stubEnv(name, value);
-  ({ submitSourceEvent } = await import("../../../src/functions/submit-source-event.ts"));
+  ({ submitSourceEvent } = await import("../../../src/functions/handlers/submit-source-event.ts"));
 });
 afterAll(() => {
   vi.unstubAllEnvs();
