@@ -5,7 +5,7 @@ import { type AcceptResult, acceptChange } from "../changes/accept.ts";
 import { MAX_HTTP_BODY_BYTES, parseHttpSubmission, parseIdempotencyKey } from "../changes/intake.ts";
 import { systemClock } from "../clock.ts";
 import { type Problem, problem, problemResponse } from "../http/problem.ts";
-import { declaredContentLength, readBodyWithin } from "../http/read-body.ts";
+import { readRequestBody } from "../http/read-body.ts";
 import { invocationLogger } from "../observability/log.ts";
 import { services } from "../services.ts";
 
@@ -28,22 +28,8 @@ export async function submitOwnerChanges(
     log.warn("rejected owner-change submission", { status: refused.status, errors: refused.errors });
     return problemResponse(refused, { "x-correlation-id": correlationId });
   };
-  const tooLarge = problem("tooLarge", `The body exceeds ${MAX_HTTP_BODY_BYTES} bytes`);
-  // A declared size over the limit is refused before a byte is read; the count while reading is what
-  // holds either way, since Content-Length may be missing (chunked) or lie.
-  if ((declaredContentLength(request.headers.get("content-length")) ?? 0) > MAX_HTTP_BODY_BYTES) {
-    return refuse(tooLarge);
-  }
-  const read = await readBodyWithin(request.body, MAX_HTTP_BODY_BYTES);
-  if (!read.ok) {
-    return refuse(
-      read.reason === "too-large"
-        ? tooLarge
-        : problem("malformedJson", "The body could not be read", {
-            errors: [{ path: "(body)", message: read.message }],
-          }),
-    );
-  }
+  const read = await readRequestBody(request, MAX_HTTP_BODY_BYTES);
+  if (!read.ok) return refuse(read.problem);
   const { signatureVerifier } = services();
   let webhookId: string | undefined;
   if (signatureVerifier !== undefined) {

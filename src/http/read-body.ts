@@ -1,3 +1,5 @@
+import { type Problem, problem } from "./problem.ts";
+
 /**
  * Reads a request body with a byte budget (I/O shell). `HttpRequest.body` is a web ReadableStream in the
  * v4 programming model — over the host's buffered bytes, or the live connection when HTTP streaming is
@@ -52,4 +54,28 @@ export async function readBodyWithin(
 export function declaredContentLength(value: string | null): number | undefined {
   const text = value?.trim();
   return text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined;
+}
+
+/**
+ * A JSON intake's body within `limit` bytes, or the problem to answer: 413 when the declared size or the
+ * count while reading exceeds it, 400 when the body could not be read at all. The declared size refuses
+ * early; the count is what holds either way, since Content-Length may be missing (chunked) or lie.
+ */
+export async function readRequestBody(
+  request: { body: ReadableStream<Uint8Array> | null; headers: { get(name: string): string | null } },
+  limit: number,
+): Promise<{ ok: true; bytes: Uint8Array } | { ok: false; problem: Problem }> {
+  const tooLarge = problem("tooLarge", `The body exceeds ${limit} bytes`);
+  if ((declaredContentLength(request.headers.get("content-length")) ?? 0) > limit) {
+    return { ok: false, problem: tooLarge };
+  }
+  const read = await readBodyWithin(request.body, limit);
+  if (read.ok) return read;
+  if (read.reason === "too-large") return { ok: false, problem: tooLarge };
+  return {
+    ok: false,
+    problem: problem("malformedJson", "The body could not be read", {
+      errors: [{ path: "(body)", message: read.message }],
+    }),
+  };
 }

@@ -7,7 +7,7 @@ import {
 } from "../../changes/intake.ts";
 import { systemClock } from "../../clock.ts";
 import { type Problem, problem, problemResponse } from "../../http/problem.ts";
-import { declaredContentLength, readBodyWithin } from "../../http/read-body.ts";
+import { readRequestBody } from "../../http/read-body.ts";
 import { invocationLogger } from "../../observability/log.ts";
 import { OffboardingInputError } from "../../people/offboard.ts";
 import { services } from "../../services.ts";
@@ -39,20 +39,8 @@ export async function submitSourceEvent(
   if (mapping === undefined) {
     return refuse(problem("notFound", `No source is named ${name}`, { title: "No such source" }));
   }
-  const tooLarge = problem("tooLarge", `The body exceeds ${MAX_HTTP_BODY_BYTES} bytes`);
-  if ((declaredContentLength(request.headers.get("content-length")) ?? 0) > MAX_HTTP_BODY_BYTES) {
-    return refuse(tooLarge);
-  }
-  const read = await readBodyWithin(request.body, MAX_HTTP_BODY_BYTES);
-  if (!read.ok) {
-    return refuse(
-      read.reason === "too-large"
-        ? tooLarge
-        : problem("malformedJson", "The body could not be read", {
-            errors: [{ path: "(body)", message: read.message }],
-          }),
-    );
-  }
+  const read = await readRequestBody(request, MAX_HTTP_BODY_BYTES);
+  if (!read.ok) return refuse(read.problem);
   // Bytes as received, before any parsing: a forged body is never read by the mapping.
   const signature = mapping.verify(read.bytes, request.headers);
   if (!signature.ok) return refuse(problem("badSignature", signature.reason));
