@@ -5,7 +5,9 @@
 // test/unit/infra/consistency.test.ts reads this folder as text and keeps it in step with
 // src/config.ts and host.json: required settings present, contract names equal to the schema
 // defaults, no storage keys anywhere, node 22, parameter defaults repeated in main.parameters.json.
-// Keep `var appSettings` below one object literal.
+// Keep `var appSettings` below one object literal. Settings made per listed name (the mapped webhooks'
+// SOURCE_SECRET_*) join it only as a `toObject(names, name => '<PREFIX>${name}', name => <value>)` var
+// inside the `union(appSettings, ...)` handed to the api module: that is the shape the test can read.
 
 targetScope = 'subscription'
 
@@ -108,6 +110,16 @@ param scimBearerTokensEnabled bool = false
 @description('Optional: SCIM bearer tokens (name=token, comma-separated), written to Key Vault.')
 param scimBearerTokens string = ''
 
+// --- mapped webhooks (docs/sources.md) ---
+
+// Base64, not JSON: azd pastes a variable's value into main.parameters.json as raw text and only then
+// parses that file as JSON, so the quotes of a JSON value would break it (or rewrite other parameters).
+@description('Optional: SOURCE_MAPPINGS, the JSON object of source name -> mapping, base64-encoded. Empty: no mapped webhooks.')
+param sourceMappingsBase64 string = ''
+
+@description('Optional: the <NAME>s of the SOURCE_SECRET_<NAME> settings the mappings name, comma-separated (JIRA,HR_LEAVER). Each becomes a Key Vault reference to the secret source-secret-<name>; create the secret before adding its name.')
+param sourceSecretNames string = ''
+
 // --- scale ---
 
 // Flex Consumption scales per function, and this bound applies to each scale group, not to the app:
@@ -177,6 +189,7 @@ param policyMassRemovalWindowMinutes string = ''
 // --- names ---
 
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var keyVaultName = 'kv-${resourceToken}'
 var tags = {
   'azd-env-name': environmentName
 }
@@ -189,6 +202,8 @@ var statusTableName = 'OwnerChanges'
 var itwinClientSecretName = 'itwin-client-secret'
 var webhookSecretName = 'webhook-secrets'
 var scimTokensSecretName = 'scim-bearer-tokens'
+// A Key Vault secret name may not hold '_': SOURCE_SECRET_HR_LEAVER reads source-secret-hr-leaver.
+var sourceSecretNamePrefix = 'source-secret-'
 var deploymentContainerName = 'deployment-package'
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
@@ -242,7 +257,7 @@ module keyVault './app/keyvault.bicep' = {
   name: 'keyvault'
   scope: rg
   params: {
-    name: 'kv-${resourceToken}'
+    name: keyVaultName
     location: location
     tags: tags
     enablePurgeProtection: keyVaultPurgeProtection
@@ -274,8 +289,23 @@ var itwinClientSecretReference = '@Microsoft.KeyVault(SecretUri=${keyVault.outpu
 var webhookSecretReference = '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.uri}secrets/${webhookSecretName}/)'
 var scimTokensReference = '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.uri}secrets/${scimTokensSecretName}/)'
 
-// Every app setting the app gets. Secrets are Key Vault references, storage is identity-based
-// (AzureWebJobsStorage__* is read by the host's triggers and by our own queue/table clients alike).
+// Mapped webhooks. The mappings: '' when none are deployed, which the app reads as not set.
+var sourceMappings = empty(sourceMappingsBase64) ? '' : base64ToString(sourceMappingsBase64)
+
+// Their signature secrets: one SOURCE_SECRET_<NAME> setting per listed name, each a Key Vault reference.
+// The names are checked here, so that a typo stops the deployment instead of making a setting no mapping
+// can name; the SOURCE_SECRET_ prefix may be written too. The vault's URI is spelled out rather than read
+// from the keyvault module's output, because an output is a reference(), which a lambda cannot hold.
+var sourceSecretNameText = toUpper(replace(sourceSecretNames, ' ', ''))
+var sourceSecretNameErrors = filter(range(0, length(sourceSecretNameText)), i => !contains('ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_,', substring(sourceSecretNameText, i, 1)))
+var sourceSecretNameList = filter(map(split(sourceSecretNameText, ','), name => startsWith(name, 'SOURCE_SECRET_') ? substring(name, 14) : name), name => !empty(name))
+var sourceSecretSettingNames = empty(sourceSecretNameErrors) ? sourceSecretNameList : fail('sourceSecretNames must be names of A-Z, 0-9 and _, comma-separated (JIRA,HR_LEAVER); got \'${sourceSecretNames}\'.')
+var keyVaultUri = 'https://${keyVaultName}${environment().suffixes.keyvaultDns}/'
+var sourceSecretAppSettings = toObject(sourceSecretSettingNames, name => 'SOURCE_SECRET_${name}', name => '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${sourceSecretNamePrefix}${toLower(replace(name, '_', '-'))}/)')
+
+// Every app setting the app gets but the SOURCE_SECRET_* above. Secrets are Key Vault references,
+// storage is identity-based (AzureWebJobsStorage__* is read by the host's triggers and by our own
+// queue/table clients alike).
 var appSettings = {
   AzureWebJobsStorage__blobServiceUri: storage.outputs.blobEndpoint
   AzureWebJobsStorage__queueServiceUri: storage.outputs.queueEndpoint
@@ -302,6 +332,8 @@ var appSettings = {
   // Likewise; without tokens every SCIM route answers 404.
   SCIM_BEARER_TOKENS: scimBearerTokensEnabled ? scimTokensReference : ''
 
+  SOURCE_MAPPINGS: sourceMappings
+
   POLICY_ALLOWED_EMAIL_DOMAINS: policyAllowedEmailDomains
   POLICY_ALLOWED_ITWIN_IDS: policyAllowedItwinIds
   POLICY_PROTECTED_OWNERS: policyProtectedOwners
@@ -324,7 +356,7 @@ module api './app/api.bicep' = {
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
-    appSettings: appSettings
+    appSettings: union(appSettings, sourceSecretAppSettings)
   }
   // The app starts resolving Key Vault references and reaching storage as soon as it exists: give
   // its identity the roles first.

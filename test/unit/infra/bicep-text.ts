@@ -215,15 +215,60 @@ export function arrayElements(file: BicepFile, open: number): string[] {
   return elements;
 }
 
-/** `var name = <expression>` declarations at the top level of a file. */
-export function variables(file: BicepFile): Map<string, string> {
-  const vars = new Map<string, string>();
+/**
+ * Arguments of the function call whose `(` is at `open`: split at commas outside brackets, and, unlike
+ * array elements, running on across line breaks (a call may spread its arguments over lines).
+ */
+export function callArguments(file: BicepFile, open: number): Entry[] {
+  const close = matchingClose(file, open);
+  const found: Entry[] = [];
+  if (close === -1) return found;
+  let depth = 0;
+  let start = open + 1;
+  const push = (end: number): void => {
+    const raw = file.text.slice(start, end);
+    const lead = raw.length - raw.trimStart().length;
+    if (raw.trim() !== "") found.push({ key: String(found.length), value: raw.trim(), offset: start + lead });
+  };
+  for (let i = open + 1; i < close; i++) {
+    const char = file.masked[i] ?? "";
+    if (char in OPENERS) depth++;
+    else if (CLOSERS.has(char)) depth--;
+    else if (char === "," && depth === 0) {
+      push(i);
+      start = i + 1;
+    }
+  }
+  push(close);
+  return found;
+}
+
+/** `var name = <expression>` declarations at the top level of a file, with where each value starts. */
+export function variableEntries(file: BicepFile): Map<string, Entry> {
+  const vars = new Map<string, Entry>();
   const pattern = /^[ \t]*var[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*/gm;
   for (const match of file.masked.matchAll(pattern)) {
     const name = match[1] ?? "";
-    vars.set(name, expressionAt(file, (match.index ?? 0) + match[0].length).expr);
+    const offset = (match.index ?? 0) + match[0].length;
+    vars.set(name, { key: name, value: expressionAt(file, offset).expr, offset });
   }
   return vars;
+}
+
+/** `var name = <expression>` declarations at the top level of a file. */
+export function variables(file: BicepFile): Map<string, string> {
+  return new Map([...variableEntries(file)].map(([name, found]) => [name, found.value]));
+}
+
+/** A one-parameter lambda, `x => body` or `(x) => body`, as its parameter and body; undefined otherwise. */
+export function lambda(found: Entry): { param: string; body: Entry } | undefined {
+  const match = /^\(?\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)?\s*=>\s*/.exec(found.value);
+  if (match === null) return undefined;
+  const body = found.value.slice(match[0].length);
+  return {
+    param: match[1] ?? "",
+    body: { key: found.key, value: body, offset: found.offset + match[0].length },
+  };
 }
 
 export interface Param {

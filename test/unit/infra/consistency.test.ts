@@ -1,8 +1,11 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import jsonata from "jsonata";
 import { describe, expect, it } from "vitest";
 import { settingsSchema } from "../../../src/config.ts";
+import { secretSettings } from "../../../src/observability/redact.ts";
+import { mappingSchema } from "../../../src/sources/mapping.ts";
 import {
   type Check,
   checks,
@@ -31,7 +34,25 @@ function readInfraFolder(): InfraTexts {
 }
 
 const real = readInfraFolder();
-const contract = settingsContract(settingsSchema.shape);
+
+/**
+ * The app's own rules, asked rather than copied: a setting outside the schema is read by name when a
+ * mapping may name it as its signature secret (src/sources/mapping.ts), and a setting is a secret when
+ * log redaction treats its value as one (src/observability/redact.ts).
+ */
+const mappings = mappingSchema(jsonata);
+const PROBE = "probe-value-0123456789";
+const contract = settingsContract(settingsSchema.shape, {
+  readsByName: (name) => {
+    const parsed = mappings.safeParse({
+      email: "'a'",
+      action: "'add'",
+      signature: { scheme: "standard-webhooks", secretSetting: name },
+    });
+    return !parsed.error?.issues.some((issue) => issue.path.join(".") === "signature.secretSetting");
+  },
+  isSecret: (name) => secretSettings({ [name]: PROBE }).includes(PROBE),
+});
 
 /** A copy of the texts with one file edited; the edit must change something, or the test proves nothing. */
 function broken(file: string, edit: (text: string) => string): InfraTexts {
@@ -66,6 +87,21 @@ describe("the settings contract read from src/config.ts", () => {
     expect(contract.required).not.toContain("ITWIN_SCOPE");
     expect(contract.defaults.OWNER_CHANGE_JOBS_QUEUE).toBe("owner-change-jobs");
     expect(contract.defaults.QUEUE_MAX_DEQUEUE_COUNT).toBe(5);
+  });
+
+  it("asks the sources code which names it reads and redaction which values are secrets", () => {
+    expect(contract.readsByName("SOURCE_SECRET_JIRA")).toBe(true);
+    expect(contract.readsByName("SOURCE_SECRETS_JIRA")).toBe(false);
+    expect(contract.readsByName("ITWIN_CLIENT_SECRET")).toBe(false);
+    const secrets = ["ITWIN_CLIENT_SECRET", "WEBHOOK_SECRETS", "SCIM_BEARER_TOKENS", "SOURCE_SECRET_JIRA"];
+    expect(secrets.filter((name) => contract.isSecret(name))).toEqual(secrets);
+    const plain = [
+      "ITWIN_CLIENT_ID",
+      "SOURCE_MAPPINGS",
+      "POLICY_PROTECTED_OWNERS",
+      "AzureWebJobsStorage__clientId",
+    ];
+    expect(plain.filter((name) => contract.isSecret(name))).toEqual([]);
   });
 });
 
@@ -144,11 +180,111 @@ describe("each check fails on a broken copy", () => {
     );
   });
 
+  it("secretsFromKeyVault: a generated secret setting that is not a Key Vault reference", () => {
+    fails(
+      checks.secretsFromKeyVault,
+      broken("main.bicep", (text) =>
+        text.replace(/(var sourceSecretAppSettings = toObject\(.*, name => )'@Microsoft[^\n]*\)/, "$1name)"),
+      ),
+      "must be a Key Vault reference",
+    );
+  });
+
+  it("secretsFromKeyVault: a generated reference to a vault this template does not create", () => {
+    fails(
+      checks.secretsFromKeyVault,
+      broken("main.bicep", (text) =>
+        text.replace(/var keyVaultUri = .*/, "var keyVaultUri = 'https://kv-elsewhere.vault.azure.net/'"),
+      ),
+      "refers to a vault other than `module keyVault`'s",
+    );
+  });
+
   it("secretsFromKeyVault: no keyVaultReferenceIdentity on the app", () => {
     fails(
       checks.secretsFromKeyVault,
       broken("app/api.bicep", withoutLine(/^\s*keyVaultReferenceIdentity:/)),
       "keyVaultReferenceIdentity",
+    );
+  });
+
+  it("reading the app settings: something other than toObject(...) vars joined to them", () => {
+    fails(
+      checks.requiredSettings,
+      broken("main.bicep", (text) =>
+        text.replace(
+          "union(appSettings, sourceSecretAppSettings)",
+          "union(appSettings, sourceSecretAppSettings, { EXTRA: 'x' })",
+        ),
+      ),
+      "gets `{ EXTRA: 'x' }` among its app settings",
+    );
+  });
+
+  it(`reading the app settings: a generated family whose keys are not '<PREFIX>\${name}'`, () => {
+    fails(
+      checks.requiredSettings,
+      broken("main.bicep", (text) => text.replace(`name => 'SOURCE_SECRET_\${name}'`, "name => name")),
+      "`var sourceSecretAppSettings` must be toObject(names, name => '<PREFIX>",
+    );
+  });
+
+  it("reading the app settings: a literal entry a generated family would overwrite", () => {
+    fails(
+      checks.requiredSettings,
+      broken("main.bicep", (text) =>
+        text.replace(
+          "  SOURCE_MAPPINGS: sourceMappings",
+          "  SOURCE_MAPPINGS: sourceMappings\n  SOURCE_SECRET_JIRA: ''",
+        ),
+      ),
+      "SOURCE_SECRET_JIRA is in `var appSettings` and also made by `sourceSecretAppSettings`",
+    );
+  });
+
+  it("unknownSettings: a generated family the app does not read (a misspelt prefix)", () => {
+    fails(
+      checks.unknownSettings,
+      broken("main.bicep", (text) =>
+        text.replace(`name => 'SOURCE_SECRET_\${name}'`, `name => 'SOURCE_SECRETS_\${name}'`),
+      ),
+      "makes settings named SOURCE_SECRETS_<NAME>, which the app does not read",
+    );
+  });
+
+  it("mappedWebhooks: SOURCE_MAPPINGS not an app setting", () => {
+    fails(
+      checks.mappedWebhooks,
+      broken("main.bicep", withoutLine(/^\s*SOURCE_MAPPINGS:/)),
+      "SOURCE_MAPPINGS is not an app setting",
+    );
+  });
+
+  it("mappedWebhooks: SOURCE_MAPPINGS fixed in the template instead of a parameter", () => {
+    fails(
+      checks.mappedWebhooks,
+      broken("main.bicep", (text) => text.replace("SOURCE_MAPPINGS: sourceMappings", "SOURCE_MAPPINGS: ''")),
+      "SOURCE_MAPPINGS (infra/main.bicep:",
+    );
+  });
+
+  it("mappedWebhooks: the signature secrets not made (the known gap this check closes)", () => {
+    fails(
+      checks.mappedWebhooks,
+      broken("main.bicep", (text) =>
+        text.replace("union(appSettings, sourceSecretAppSettings)", "appSettings"),
+      ),
+      "makes no settings the app reads by name as secrets",
+    );
+  });
+
+  it("mappedWebhooks: the secrets' names fixed in the template instead of a parameter", () => {
+    fails(
+      checks.mappedWebhooks,
+      broken("main.bicep", (text) =>
+        text.replace("toObject(sourceSecretSettingNames,", "toObject(['JIRA'],"),
+      ),
+      "makes its SOURCE_SECRET_<NAME> settings from no parameter",
     );
   });
 

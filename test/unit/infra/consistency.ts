@@ -9,6 +9,11 @@
  * - every app setting is an entry of the one object literal `var appSettings = { ... }` in
  *   main.bicep, handed to the api module, whose `Microsoft.Web/sites/config` 'appsettings' resource
  *   uses it as its properties;
+ * - except settings made per name from a parameter (the mapped webhooks' SOURCE_SECRET_<NAME>): each
+ *   such family is a var `toObject(names, name => '<PREFIX>${name}', name => <value>)`, joined to the
+ *   literal as `union(appSettings, <var>, ...)` where the api module is given its settings. The checks
+ *   read the family as its prefix and its value expression, so they can check those as they check an
+ *   entry of the literal;
  * - contract names (queues, table) are string literals or vars holding them in main.bicep, and the
  *   storage module receives the queues to create as `queueNames` and the tables as `tableNames`.
  */
@@ -16,14 +21,17 @@ import {
   arrayElements,
   type BicepFile,
   blockAfter,
+  callArguments,
   type Entry,
   entry,
   evaluateString,
   expandVars,
+  lambda,
   lineOf,
   objectEntries,
   params,
   readBicep,
+  variableEntries,
   variables,
 } from "./bicep-text.ts";
 
@@ -42,6 +50,16 @@ export interface SettingsContract {
   readonly required: readonly string[];
   /** The value each setting takes when it is not set (defaults, or undefined). */
   readonly defaults: Readonly<Record<string, unknown>>;
+  /** Whether the app reads a setting of this name although the schema does not list it (SOURCE_SECRET_*). */
+  readsByName(name: string): boolean;
+  /** Whether the app treats this setting's value as a secret: it must then come from Key Vault. */
+  isSecret(name: string): boolean;
+}
+
+/** What the app reads beyond the schema's own keys; the test derives both from the code that decides. */
+export interface SettingRules {
+  readsByName(name: string): boolean;
+  isSecret(name: string): boolean;
 }
 
 /** The part of a zod schema the contract needs; `settingsSchema.shape` satisfies it. */
@@ -53,7 +71,10 @@ export interface SchemaField {
  * Derives the contract from the schema itself rather than from a list kept here: a setting is
  * required exactly when parsing "not set" fails, and its default is what parsing "not set" yields.
  */
-export function settingsContract(shape: Readonly<Record<string, SchemaField>>): SettingsContract {
+export function settingsContract(
+  shape: Readonly<Record<string, SchemaField>>,
+  rules: SettingRules,
+): SettingsContract {
   const keys = Object.keys(shape);
   const required: string[] = [];
   const defaults: Record<string, unknown> = {};
@@ -62,7 +83,7 @@ export function settingsContract(shape: Readonly<Record<string, SchemaField>>): 
     if (result === undefined || !result.success) required.push(key);
     else defaults[key] = result.data;
   }
-  return { keys, required, defaults };
+  return { keys, required, defaults, readsByName: rules.readsByName, isSecret: rules.isSecret };
 }
 
 /**
@@ -86,9 +107,6 @@ const FLEX_REJECTED_SETTINGS = new Set([
   "SCM_DO_BUILD_DURING_DEPLOYMENT",
   "ENABLE_ORYX_BUILD",
 ]);
-
-/** Settings whose value is a secret: they must be Key Vault references, never a parameter's value. */
-const SECRET_SETTINGS = ["ITWIN_CLIENT_SECRET", "WEBHOOK_SECRETS", "SCIM_BEARER_TOKENS"] as const;
 
 /** The queues the app triggers on; each needs its `-poison` twin. */
 const QUEUE_SETTINGS = ["OWNER_CHANGE_REQUESTS_QUEUE", "OWNER_CHANGE_JOBS_QUEUE"] as const;
@@ -126,20 +144,55 @@ function declaring(infra: Infra, type: string): { path: string; file: BicepFile;
   return undefined;
 }
 
+/** A family of settings made per name: `toObject(names, name => '<prefix>${name}', name => <value>)`. */
+interface GeneratedSettings {
+  /** The var holding the `toObject(...)`. */
+  readonly variable: string;
+  /** The text every key of the family starts with. */
+  readonly prefix: string;
+  /** One key of the family (the prefix and EXAMPLE), for the checks that ask about a name. */
+  readonly example: string;
+  /** The value lambda's body, keyed by `example`. */
+  readonly value: Entry;
+}
+
 interface AppSettings {
   readonly entries: ReadonlyMap<string, Entry>;
+  readonly generated: readonly GeneratedSettings[];
   readonly problems: readonly string[];
+}
+
+/** The `toObject(...)` family held by `var <name>`, or why the checks cannot read it. */
+function generatedFamily(main: BicepFile, name: string): GeneratedSettings | string {
+  const declared = variableEntries(main).get(name);
+  const shape = `\`var ${name}\` must be toObject(names, name => '<PREFIX>\${name}', name => <value>)`;
+  if (declared === undefined)
+    return `app settings come from \`${name}\`, which is not a var of infra/main.bicep`;
+  if (!/^toObject\s*\(/.test(declared.value)) return shape;
+  const args = callArguments(main, main.masked.indexOf("(", declared.offset));
+  const key = args[1] === undefined ? undefined : lambda(args[1]);
+  const value = args[2] === undefined ? undefined : lambda(args[2]);
+  const template = key === undefined ? null : /^'([A-Za-z0-9_]+)\$\{\s*(\w+)\s*\}'$/.exec(key.body.value);
+  if (args.length !== 3 || key === undefined || value === undefined || template?.[2] !== key.param) {
+    return `${shape} (infra/main.bicep:${lineOf(main, declared.offset)})`;
+  }
+  const prefix = template[1] ?? "";
+  const example = `${prefix}EXAMPLE`;
+  return { variable: name, prefix, example, value: { ...value.body, key: example } };
 }
 
 /** The app settings object and whether it really reaches the function app. */
 function appSettingsOf(infra: Infra): AppSettings {
   const problems: string[] = [];
   const main = infra.main;
-  if (main === undefined) return { entries: new Map(), problems: ["infra/main.bicep is missing"] };
+  if (main === undefined) {
+    return { entries: new Map(), generated: [], problems: ["infra/main.bicep is missing"] };
+  }
   const open = blockAfter(main, /^[ \t]*var[ \t]+appSettings[ \t]*=[ \t]*\{/m);
   if (open === -1) {
     return {
       entries: new Map(),
+      generated: [],
       problems: [
         "infra/main.bicep has no `var appSettings = { ... }` object literal holding the app settings",
       ],
@@ -160,10 +213,36 @@ function appSettingsOf(infra: Infra): AppSettings {
     apiParams === undefined
       ? undefined
       : entry(main, main.masked.indexOf("{", apiParams.offset), "appSettings");
-  if (passed?.value !== "appSettings") {
-    problems.push("infra/main.bicep must pass `appSettings: appSettings` to `module api`");
+  // `appSettings`, or `union(appSettings, <toObject var>, ...)`: nothing the checks cannot see.
+  const parts =
+    passed === undefined
+      ? []
+      : /^union\s*\(/.test(passed.value)
+        ? callArguments(main, main.masked.indexOf("(", passed.offset)).map((part) => part.value)
+        : [passed.value];
+  if (parts.filter((part) => part === "appSettings").length !== 1) {
+    problems.push(
+      "infra/main.bicep must pass `appSettings: appSettings` (or `union(appSettings, <toObject var>, ...)`) to `module api`",
+    );
   }
-  return { entries, problems };
+  const generated: GeneratedSettings[] = [];
+  for (const part of parts.filter((candidate) => candidate !== "appSettings")) {
+    const family = /^[A-Za-z_][A-Za-z0-9_]*$/.test(part)
+      ? generatedFamily(main, part)
+      : `\`module api\` gets \`${part}\` among its app settings: name a toObject(...) var instead`;
+    if (typeof family === "string") problems.push(family);
+    else generated.push(family);
+  }
+  for (const family of generated) {
+    for (const key of entries.keys()) {
+      if (key.startsWith(family.prefix)) {
+        problems.push(
+          `${key} is in \`var appSettings\` and also made by \`${family.variable}\` (${family.prefix}*): one would replace the other`,
+        );
+      }
+    }
+  }
+  return { entries, generated, problems };
 }
 
 const where = (file: BicepFile, found: Entry): string => `infra/main.bicep:${lineOf(file, found.offset)}`;
@@ -198,7 +277,7 @@ export const requiredSettings: Check = (texts, contract) => {
 
 /** App settings the app does not read are typos or leftovers; Flex rejects the classic runtime ones. */
 export const unknownSettings: Check = (texts, contract) => {
-  const { entries } = appSettingsOf(readInfra(texts));
+  const { entries, generated } = appSettingsOf(readInfra(texts));
   const known = new Set(contract.keys);
   const found: string[] = [];
   for (const key of entries.keys()) {
@@ -210,26 +289,54 @@ export const unknownSettings: Check = (texts, contract) => {
       found.push(`${key} is an app setting in infra/main.bicep but src/config.ts does not read it (typo?)`);
     }
   }
+  for (const family of generated) {
+    if (!known.has(family.example) && !contract.readsByName(family.example)) {
+      found.push(
+        `\`${family.variable}\` makes settings named ${family.prefix}<NAME>, which the app does not read (typo?)`,
+      );
+    }
+  }
   return found;
 };
 
-/** Secrets reach the app only as Key Vault references, never as a (secure) parameter's value. */
-export const secretsFromKeyVault: Check = (texts) => {
+/**
+ * Secrets reach the app only as Key Vault references to this template's own vault, never as a (secure)
+ * parameter's value. Which settings are secrets is the app's own rule (contract.isSecret), asked of
+ * every literal entry and of one name of every generated family.
+ */
+export const secretsFromKeyVault: Check = (texts, contract) => {
   const infra = readInfra(texts);
   const main = infra.main;
-  const { entries } = appSettingsOf(infra);
+  const { entries, generated } = appSettingsOf(infra);
   if (main === undefined) return ["infra/main.bicep is missing"];
   const secureParams = params(main)
     .filter((param) => param.secure)
     .map((param) => param.name);
+  // A reference names the vault by the keyvault module's output, or by the name the module is given.
+  const vaultModule = blockAfter(main, /^[ \t]*module[ \t]+keyVault[ \t]+'[^']+'[ \t]*=[ \t]*\{/m);
+  const vaultParams = vaultModule === -1 ? undefined : entry(main, vaultModule, "params");
+  const vaultName =
+    vaultParams === undefined ? undefined : entry(main, main.masked.indexOf("{", vaultParams.offset), "name");
+  const vaultNameExpanded = vaultName === undefined ? undefined : expandVars(vaultName.value, infra.mainVars);
+  const secrets = [
+    ...[...entries.values()].filter((setting) => contract.isSecret(setting.key)),
+    ...generated.filter((family) => contract.isSecret(family.example)).map((family) => family.value),
+  ];
   const found: string[] = [];
-  for (const key of SECRET_SETTINGS) {
-    const setting = entries.get(key);
-    if (setting === undefined) continue; // presence is requiredSettings' business
+  for (const setting of secrets) {
+    const key = setting.key;
     const expanded = expandVars(setting.value, infra.mainVars);
     if (!expanded.includes("@Microsoft.KeyVault(SecretUri=")) {
       found.push(
         `${key} (${where(main, setting)}) must be a Key Vault reference, @Microsoft.KeyVault(SecretUri=...)`,
+      );
+    } else if (
+      !expanded.includes("keyVault.outputs.uri") &&
+      (vaultNameExpanded === undefined || !expanded.includes(vaultNameExpanded))
+    ) {
+      found.push(
+        `${key} (${where(main, setting)}) refers to a vault other than \`module keyVault\`'s: ` +
+          "use keyVault.outputs.uri, or the name the module is given",
       );
     }
     for (const name of secureParams) {
@@ -249,6 +356,52 @@ export const secretsFromKeyVault: Check = (texts) => {
       "the function app sets no keyVaultReferenceIdentity: Key Vault references would resolve with a " +
         "system-assigned identity the app does not have",
     );
+  }
+  return found;
+};
+
+/**
+ * Mapped webhooks can be deployed: SOURCE_MAPPINGS is an app setting fed by a parameter, and the
+ * signature secrets the mappings name (settings the app reads by name) are made per name, so that a
+ * provision writes them instead of wiping settings someone set by hand (docs/sources.md).
+ */
+export const mappedWebhooks: Check = (texts, contract) => {
+  const infra = readInfra(texts);
+  const main = infra.main;
+  if (main === undefined) return ["infra/main.bicep is missing"];
+  const { entries, generated } = appSettingsOf(infra);
+  const found: string[] = [];
+  const mappings = entries.get("SOURCE_MAPPINGS");
+  const parameters = params(main).map((param) => param.name);
+  if (mappings === undefined) {
+    found.push("SOURCE_MAPPINGS is not an app setting in infra/main.bicep: the mappings cannot be deployed");
+  } else {
+    const expanded = expandVars(mappings.value, infra.mainVars);
+    if (!parameters.some((name) => new RegExp(`\\b${name}\\b`).test(expanded))) {
+      found.push(`SOURCE_MAPPINGS (${where(main, mappings)}) is not set from a parameter`);
+    }
+  }
+  const secretFamilies = generated.filter(
+    (family) => contract.readsByName(family.example) && contract.isSecret(family.example),
+  );
+  if (secretFamilies.length === 0) {
+    found.push(
+      "infra/main.bicep makes no settings the app reads by name as secrets (the SOURCE_SECRET_<NAME> of " +
+        "mapped webhooks' signatures): add a toObject(...) family to the app settings",
+    );
+  }
+  for (const family of secretFamilies) {
+    const names = variableEntries(main).get(family.variable);
+    const list =
+      names === undefined
+        ? ""
+        : (callArguments(main, main.masked.indexOf("(", names.offset))[0]?.value ?? "");
+    const fromParameter = parameters.some((name) =>
+      new RegExp(`\\b${name}\\b`).test(expandVars(list, infra.mainVars)),
+    );
+    if (!fromParameter) {
+      found.push(`\`${family.variable}\` makes its ${family.prefix}<NAME> settings from no parameter`);
+    }
   }
   return found;
 };
@@ -597,6 +750,7 @@ export const checks = {
   requiredSettings,
   unknownSettings,
   secretsFromKeyVault,
+  mappedWebhooks,
   noSharedKeys,
   queueAndTableNames,
   storageIdentity,
