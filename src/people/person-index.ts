@@ -1,5 +1,5 @@
 import { odata, type TableClient } from "@azure/data-tables";
-import { type RowStore, TableRows } from "../storage/rows.ts";
+import { isStatus, type RowStore, TableRows } from "../storage/rows.ts";
 import {
   type Evidence,
   isOwnerEvidence,
@@ -59,7 +59,15 @@ export class TablePersonIndex implements PersonIndex {
       requestId: fact.requestId,
       seenAt: fact.seenAt,
     };
-    // A compare-and-swap, so that of two racing writers the newer observation stays.
+    // Most notes are a person's first for the iTwin: one insert, instead of a read that finds nothing
+    // and then the insert. A row already there takes the compare-and-swap, so that of two racing
+    // writers the newer observation stays.
+    try {
+      await this.table.createEntity(row);
+      return;
+    } catch (error) {
+      if (!isStatus(error, 409)) throw error;
+    }
     await this.rows.swap<PersonRow>(row.partitionKey, row.rowKey, (current) =>
       replaces(fact, current) ? row : current,
     );
