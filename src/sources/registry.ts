@@ -96,6 +96,15 @@ export function buildRegistry(
         problems.push(`${name} is not set: ${where} checks ${signature.scheme} signatures with it`);
         continue;
       }
+      // App Service passes an unresolvable Key Vault reference through as its text, which anyone who
+      // knows the vault's address could then sign with: refuse to start instead.
+      if (secrets.some((secret) => secret.startsWith("@Microsoft.KeyVault("))) {
+        problems.push(
+          `${name} is an unresolved Key Vault reference: check that the app's identity may read the vault ` +
+            `and that the secret exists (${where})`,
+        );
+        continue;
+      }
       if (
         signature.scheme === "standard-webhooks" &&
         !secrets.every((s) => STANDARD_WEBHOOKS_SECRET.test(s))

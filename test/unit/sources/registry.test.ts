@@ -79,6 +79,18 @@ describe("source mappings at start-up", () => {
     ]);
   });
 
+  it("refuse a Key Vault reference App Service could not resolve, which anyone could sign with", async () => {
+    const hmac = {
+      ...good,
+      signature: { scheme: "hmac-sha256", header: "X-Hub-Signature", secretSetting: "SOURCE_SECRET_JIRA" },
+    };
+    const unresolved =
+      "@Microsoft.KeyVault(SecretUri=https://kv-abc.vault.azure.net/secrets/source-secret-jira/)";
+    expect(await failure({ jira: hmac }, { SOURCE_SECRET_JIRA: unresolved })).toEqual([
+      "SOURCE_SECRET_JIRA is an unresolved Key Vault reference: check that the app's identity may read the vault and that the secret exists (source jira)",
+    ]);
+  });
+
   it("refuse a setting that is not a JSON object of mappings", async () => {
     expect(await failure("{ jira:")).toEqual([
       expect.stringMatching(/^SOURCE_MAPPINGS is invalid: not JSON: /),
