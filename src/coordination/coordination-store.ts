@@ -79,10 +79,10 @@ export class CoordinationStore {
 
   /**
    * Takes the lease `name` in the iTwin's partition for `holder`, unless someone else holds it
-   * unexpired. Returns the lease's generation — how many times a holder reported a change through it —
-   * or undefined if busy. Taking over a lease that was never released (its holder died, or this
-   * holder's earlier delivery did) counts as a change: the dead holder may have changed the iTwin
-   * without saying so.
+   * unexpired — or holds it as `takeOverFrom`, a holder the caller knows to be finished. Returns the
+   * lease's generation — how many times a holder reported a change through it — or undefined if busy.
+   * Taking over a lease that was never released (its holder died, or this holder's earlier delivery
+   * did) counts as a change: the dead holder may have changed the iTwin without saying so.
    */
   async acquireLease(
     itwinId: string,
@@ -90,16 +90,25 @@ export class CoordinationStore {
     holder: string,
     now: number,
     ttlMs: number,
+    takeOverFrom?: string,
   ): Promise<number | undefined> {
     const rowKey = `${LEASE_PREFIX}${name}`;
     let generation = 0;
     const taken = await this.rows.swap<LeaseRow>(itwinId, rowKey, (current) => {
-      if (current !== undefined && current.holder !== holder && current.expiresAt > now) return undefined;
+      const finished = takeOverFrom !== undefined && current?.holder === takeOverFrom;
+      if (current !== undefined && current.holder !== holder && current.expiresAt > now && !finished) {
+        return undefined;
+      }
       const abandoned = current !== undefined && current.holder !== "";
       generation = (current?.generation ?? 0) + (abandoned ? 1 : 0);
       return { partitionKey: itwinId, rowKey, holder, expiresAt: now + ttlMs, generation };
     });
     return taken ? generation : undefined;
+  }
+
+  /** Who holds the lease now ("" when released), or undefined if it was never taken. */
+  async leaseHolder(itwinId: string, name: string): Promise<string | undefined> {
+    return (await this.rows.read<LeaseRow>(itwinId, `${LEASE_PREFIX}${name}`))?.holder;
   }
 
   /** Gives a lease back; `changed` bumps its generation, telling other instances their view is old. */

@@ -1,3 +1,5 @@
+import { isTerminal } from "../changes/status.ts";
+import type { StatusStore } from "../changes/status-store.ts";
 import type { Clock } from "../clock.ts";
 import { type CoordinationStore, generationAfterRelease } from "../coordination/coordination-store.ts";
 import { RetryLaterError } from "../itwin/errors/retry-later-error.ts";
@@ -42,6 +44,8 @@ export interface Turn {
 export interface ExclusiveDeps {
   locks: KeyedLock;
   coordination: CoordinationStore;
+  /** Lease holders are request ids: their status documents say whether they are finished. */
+  store: Pick<StatusStore, "get">;
   clock: Clock;
 }
 
@@ -94,13 +98,15 @@ async function underLease<T>(
   task: (turn: Turn) => Promise<T>,
 ): Promise<T> {
   const { coordination } = deps;
-  const generation = await coordination.acquireLease(
-    scope.itwinId,
-    scope.name,
-    holder,
-    deps.clock.now(),
-    LEASE_MS,
-  );
+  const acquire = (takeOverFrom?: string) =>
+    coordination.acquireLease(scope.itwinId, scope.name, holder, deps.clock.now(), LEASE_MS, takeOverFrom);
+  let generation = await acquire();
+  if (generation === undefined) {
+    // A holder that finished its change but died before releasing would block the scope for the
+    // whole lease: once its status document is terminal, its turn is over.
+    const current = await coordination.leaseHolder(scope.itwinId, scope.name);
+    if (current && (await holderFinished(current, deps))) generation = await acquire(current);
+  }
   if (generation === undefined) throw new TurnBusyError(scope.busyMessage);
   let changed = false;
   const turn: Turn = {
@@ -117,4 +123,9 @@ async function underLease<T>(
     // failed afterwards.
     await coordination.releaseLease(scope.itwinId, scope.name, holder, changed);
   }
+}
+
+async function holderFinished(holder: string, deps: ExclusiveDeps): Promise<boolean> {
+  const stored = await deps.store.get(holder);
+  return stored !== undefined && isTerminal(stored.doc.status);
 }

@@ -92,4 +92,16 @@ describe("leases", () => {
     // Re-driven after a crash: the same holder takes its own unreleased lease back, also a takeover.
     expect(await coordination.acquireLease(other, "removal", "r-next", 130_000, 120_000)).toBe(2);
   });
+
+  it("hands an unexpired lease over only from the holder the caller names as finished", async () => {
+    const third = `${ITWIN.slice(0, -1)}c`;
+    expect(await coordination.acquireLease(third, "removal", "r-done", 1000, 120_000)).toBe(0);
+    expect(await coordination.leaseHolder(third, "removal")).toBe("r-done");
+    // Naming another holder changes nothing: the lease is not that one's to give.
+    expect(
+      await coordination.acquireLease(third, "removal", "r-next", 2000, 120_000, "r-other"),
+    ).toBeUndefined();
+    expect(await coordination.acquireLease(third, "removal", "r-next", 2000, 120_000, "r-done")).toBe(1);
+    expect(await coordination.leaseHolder(third, "removal")).toBe("r-next");
+  });
 });

@@ -3,15 +3,16 @@ import { CoordinationStore } from "../../../src/coordination/coordination-store.
 import { exclusive, personScope, removalScope, TurnBusyError } from "../../../src/worker/exclusive.ts";
 import { KeyedLock } from "../../../src/worker/keyed-lock.ts";
 import { FakeClock } from "../../support/fake-clock.ts";
-import { ITWIN_ID } from "../../support/fixtures.ts";
-import { MemoryRows } from "../../support/memory-stores.ts";
+import { ITWIN_ID, queuedDoc } from "../../support/fixtures.ts";
+import { MemoryRows, MemoryStatusStore } from "../../support/memory-stores.ts";
 
 /** One scope name → the in-process lock and the cross-instance lease, and what a turn reports. */
 
 function setup() {
   const clock = new FakeClock(Date.parse("2026-11-23T12:00:00Z"));
   const coordination = new CoordinationStore(new MemoryRows());
-  return { clock, coordination, deps: { locks: new KeyedLock(), coordination, clock } };
+  const store = new MemoryStatusStore();
+  return { clock, coordination, store, deps: { locks: new KeyedLock(), coordination, store, clock } };
 }
 
 describe("exclusive", () => {
@@ -28,6 +29,28 @@ describe("exclusive", () => {
     );
     expect(error).toBeInstanceOf(TurnBusyError);
     expect(error).toMatchObject({ code: "Busy", countsAsAttempt: false, delayMs: 2_000 });
+  });
+
+  it("takes over at once a lease whose holder finished its change but died before releasing it", async () => {
+    const { clock, coordination, store, deps } = setup();
+    const at = new Date(clock.now()).toISOString();
+    await coordination.acquireLease(ITWIN_ID, "removal", "r-dead", clock.now(), 120_000);
+    store.put(queuedDoc({ id: "r-dead", status: "processing" }, at));
+    const attempt = () =>
+      exclusive(removalScope(ITWIN_ID), "r-next", true, deps, async (turn) => turn.generation);
+    // Still working (as far as anyone can tell): its lease stands until it expires.
+    await expect(attempt()).rejects.toBeInstanceOf(TurnBusyError);
+    store.put(queuedDoc({ id: "r-dead", status: "succeeded", outcome: "removed" }, at));
+    // Finished: the lease is taken over, and counted as a change the dead holder may not have reported.
+    await expect(attempt()).resolves.toBe(1);
+  });
+
+  it("does not take over a lease whose holder has no status document", async () => {
+    const { clock, coordination, deps } = setup();
+    await coordination.acquireLease(ITWIN_ID, "removal", "r-unknown", clock.now(), 120_000);
+    await expect(
+      exclusive(removalScope(ITWIN_ID), "r-next", true, deps, async () => "ran"),
+    ).rejects.toBeInstanceOf(TurnBusyError);
   });
 
   it("bumps the lease's generation only when the turn reports a change, and says so before release", async () => {
