@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { createHmac, randomBytes, randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { TableClient } from "@azure/data-tables";
@@ -14,7 +14,8 @@ import type { StatusDocument } from "../../src/changes/model.ts";
 /**
  * No secret in any log or status document of a whole run: signed webhooks (good and bad), adds and
  * removes, a revoked token and its refresh, an IMS failure and an owners-API error that both echo the
- * request back, and callers passing function keys as header and as `?code=`. Then every line the
+ * request back, callers passing function keys as header and as `?code=`, a SCIM identity provider with
+ * its bearer token (and one with a wrong one), and a mapped webhook signed with its source secret. Then every line the
  * runner printed (its own and the app's), every row of the status table and every poison message is
  * searched for every secret of the run — and for any ten-character piece of one, so a secret cut short
  * by a length limit is caught too.
@@ -26,6 +27,23 @@ const WEBHOOK_SECRET = `whsec_${randomBytes(24).toString("base64")}`;
 const WRONG_SECRET = `whsec_${randomBytes(24).toString("base64")}`;
 const HEADER_KEY = `fkey-header-${randomBytes(18).toString("base64url")}`;
 const QUERY_KEY = `fkey-query-${randomBytes(18).toString("base64url")}`;
+const SCIM_TOKEN = `scim-${randomBytes(24).toString("base64url")}`;
+const SOURCE_SECRET = `src-${randomBytes(24).toString("base64url")}`;
+/** A mapped webhook whose deliveries are signed with SOURCE_SECRET (docs/sources.md). */
+const SOURCE_MAPPINGS = JSON.stringify({
+  tickets: {
+    itwinId: "itwinId",
+    email: "email",
+    action: "action",
+    signature: {
+      scheme: "hmac-sha256",
+      header: "X-Signature",
+      prefix: "sha256=",
+      encoding: "hex",
+      secretSetting: "SOURCE_SECRET_TICKETS",
+    },
+  },
+});
 const FRAGMENT = 10;
 
 /**
@@ -84,6 +102,9 @@ beforeAll(async () => {
       ITWIN_CLIENT_SECRET: CLIENT_SECRET,
       ITWIN_AUTHORITY: ims.url,
       WEBHOOK_SECRETS: WEBHOOK_SECRET,
+      SCIM_BEARER_TOKENS: `idp=${SCIM_TOKEN}`,
+      SOURCE_MAPPINGS,
+      SOURCE_SECRET_TICKETS: SOURCE_SECRET,
     },
     simulator: { clients: [{ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }] },
   });
@@ -233,6 +254,33 @@ describe("a full run with secrets configured", () => {
     expect(apiError).toMatchObject({ status: "failed", error: { code: "Http400" } });
     expect(apiError.error?.message).toMatch(/^400 Bad Request Authorization: Bearer \[redacted\]/);
 
+    // SCIM with the right token and with a wrong one that shares its start.
+    const scim = (token: string) =>
+      fetch(`${stack.runner.url}/api/scim/v2/Users`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/scim+json" },
+        body: JSON.stringify({
+          schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"],
+          userName: "erin@corp.example",
+        }),
+      });
+    expect((await scim(SCIM_TOKEN)).status).toBe(201);
+    expect((await scim(`${SCIM_TOKEN.slice(0, -4)}XXXX`)).status).toBe(401);
+
+    // A mapped webhook, signed with the source secret, and the same with a signature made with a wrong one.
+    const event = JSON.stringify({ itwinId: itwin, email: "frank@corp.example", action: "add" });
+    const source = (secret: string) =>
+      fetch(url("/api/sources/tickets"), {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-signature": `sha256=${createHmac("sha256", secret).update(event).digest("hex")}`,
+        },
+        body: event,
+      });
+    expect((await source(SOURCE_SECRET)).status).toBe(202);
+    expect((await source(`${SOURCE_SECRET}x`)).status).toBe(401);
+
     await stack.runner.stop();
     const written = await everythingWritten();
     expect(issuedTokens.length).toBeGreaterThanOrEqual(3);
@@ -241,6 +289,8 @@ describe("a full run with secrets configured", () => {
     const secrets: Record<string, string[]> = {
       "client secret": [CLIENT_SECRET],
       "webhook secret": [WEBHOOK_SECRET, WEBHOOK_SECRET.replace("whsec_", "")],
+      "SCIM bearer token": [SCIM_TOKEN],
+      "source secret": [SOURCE_SECRET],
       "function key (header)": [HEADER_KEY],
       "function key (?code=)": [QUERY_KEY],
       "storage account key": [storageKey],
