@@ -1,5 +1,6 @@
 import azureFunctions from "@azure/functions";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { appEnv, DEV_STORAGE } from "../../../dev/stack/credentials.ts";
 
 /**
  * The HTTP intake's body limit, in-process and before any storage is touched: the handler reads the
@@ -16,11 +17,8 @@ let submitOwnerChanges: typeof import("../../../src/functions/submit-owner-chang
 
 beforeAll(async () => {
   // Settings are read on first use; nothing here reaches the storage or the API they name.
-  vi.stubEnv("AzureWebJobsStorage", "UseDevelopmentStorage=true");
-  vi.stubEnv("ITWIN_API_BASE_URL", "http://127.0.0.1:9");
-  vi.stubEnv("ITWIN_AUTHORITY", "http://127.0.0.1:9");
-  vi.stubEnv("ITWIN_CLIENT_ID", "client");
-  vi.stubEnv("ITWIN_CLIENT_SECRET", "secret");
+  const app = appEnv({ connectionString: DEV_STORAGE }, { url: "http://127.0.0.1:9" });
+  for (const [name, value] of Object.entries(app)) vi.stubEnv(name, value);
   vi.stubEnv("WEBHOOK_SECRETS", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
   ({ submitOwnerChanges } = await import("../../../src/functions/submit-owner-changes.ts"));
 });

@@ -1,5 +1,6 @@
 import azureFunctions from "@azure/functions";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { appEnv, DEV_STORAGE } from "../../../dev/stack/credentials.ts";
 import { EXAMPLE_SECRETS, EXAMPLES_DIR, examplePayload, jiraSignature } from "./examples.ts";
 
 /**
@@ -14,11 +15,8 @@ let submitSourceEvent: typeof import("../../../src/functions/handlers/submit-sou
 
 beforeAll(async () => {
   // Settings are read on first use; nothing here reaches the storage or the API they name.
-  vi.stubEnv("AzureWebJobsStorage", "UseDevelopmentStorage=true");
-  vi.stubEnv("ITWIN_API_BASE_URL", "http://127.0.0.1:9");
-  vi.stubEnv("ITWIN_AUTHORITY", "http://127.0.0.1:9");
-  vi.stubEnv("ITWIN_CLIENT_ID", "client");
-  vi.stubEnv("ITWIN_CLIENT_SECRET", "secret");
+  const app = appEnv({ connectionString: DEV_STORAGE }, { url: "http://127.0.0.1:9" });
+  for (const [name, value] of Object.entries(app)) vi.stubEnv(name, value);
   vi.stubEnv("SOURCE_MAPPINGS_DIR", EXAMPLES_DIR);
   for (const [name, value] of Object.entries(EXAMPLE_SECRETS)) vi.stubEnv(name, value);
   ({ submitSourceEvent } = await import("../../../src/functions/handlers/submit-source-event.ts"));
