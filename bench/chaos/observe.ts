@@ -6,7 +6,7 @@
 import { RestError, type TableClient } from "@azure/data-tables";
 import type { RunningSimulator } from "../../dev/simulator/server.ts";
 import { receiveAll } from "../../dev/stack/queues.ts";
-import { readStatusRows } from "../lib/status.ts";
+import { readStatusDocs, readStatusRows } from "../lib/status.ts";
 import { JOBS_QUEUE, REQUESTS_QUEUE, type Submitted } from "./drive.ts";
 import type { Observation, ObservedDoc } from "./model.ts";
 import { SOURCE, type Workload } from "./workload.ts";
@@ -80,9 +80,9 @@ export class StatusWatcher {
     const docsByRequest: ObservedDoc[][] = this.workload.requests.map(() => []);
     const strayDocs: ObservedDoc[] = [];
     this.#learnAnswers();
-    for (const row of await readStatusRows(this.table, true)) {
-      const doc = JSON.parse(row.document ?? "{}") as StoredDoc;
-      const index = this.#requestById.get(row.id) ?? this.#identify(doc);
+    for (const stored of await readStatusDocs(this.table)) {
+      const doc = stored as StoredDoc;
+      const index = this.#requestById.get(doc.id) ?? this.#identify(doc);
       if (index === "stray") strayDocs.push(doc);
       else docsByRequest[index]?.push(doc);
     }

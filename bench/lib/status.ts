@@ -4,28 +4,13 @@
  */
 import { setTimeout as delay } from "node:timers/promises";
 import { RestError, TableClient } from "@azure/data-tables";
-import { TableStatusStore } from "../../src/changes/status-store.ts";
+import type { StatusDocument } from "../../src/changes/model.ts";
+import { type StatusSummary, TableStatusStore } from "../../src/changes/status-store.ts";
 import { progress } from "./log.ts";
 
 export const TERMINAL = new Set(["succeeded", "failed", "rejected"]);
 
-export interface StatusRow {
-  id: string;
-  status: string;
-  updatedAt: string;
-  document?: string;
-}
-
-export interface StatusDoc {
-  id: string;
-  status: string;
-  action?: string;
-  outcome?: string;
-  attempts: number;
-  updatedAt: string;
-  error?: { code?: string; httpStatus?: number };
-  history?: { status: string; at?: string; note?: string }[];
-}
+export type StatusRow = StatusSummary;
 
 export function statusTable(connectionString: string, table: string): TableClient {
   return TableClient.fromConnectionString(connectionString, table, {
@@ -34,32 +19,24 @@ export function statusTable(connectionString: string, table: string): TableClien
   });
 }
 
-/** Every status row (not the app's other rows in that table). `withDocument` also reads the JSON. */
-export async function readStatusRows(table: TableClient, withDocument = false): Promise<StatusRow[]> {
-  const store = new TableStatusStore(table);
+/** Every status document's plain columns (not the app's other rows in that table). */
+export function readStatusRows(table: TableClient): Promise<StatusRow[]> {
+  return orNoneWithoutTable(new TableStatusStore(table).listSummaries());
+}
+
+/** Every status document, read in full. */
+export function readStatusDocs(table: TableClient): Promise<StatusDocument[]> {
+  return orNoneWithoutTable(new TableStatusStore(table).listDocuments());
+}
+
+/** A scenario may look before the app has created its table. */
+async function orNoneWithoutTable<T>(read: Promise<T[]>): Promise<T[]> {
   try {
-    if (!withDocument) return await store.listSummaries();
-    return (await store.listDocuments()).map((doc) => ({
-      id: doc.id,
-      status: doc.status,
-      updatedAt: doc.updatedAt,
-      document: JSON.stringify(doc),
-    }));
+    return await read;
   } catch (error) {
     if (error instanceof RestError && error.statusCode === 404) return [];
     throw error;
   }
-}
-
-export function parseDocs(rows: StatusRow[]): StatusDoc[] {
-  return rows.flatMap((row) => {
-    if (row.document === undefined) return [];
-    try {
-      return [JSON.parse(row.document) as StatusDoc];
-    } catch {
-      return [];
-    }
-  });
 }
 
 export interface WaitOptions {
@@ -111,8 +88,8 @@ export async function waitAllTerminal(options: WaitOptions): Promise<WaitResult>
 
 /** Counts of a field over the documents, e.g. outcome → n. */
 export function countBy(
-  docs: StatusDoc[],
-  key: (doc: StatusDoc) => string | undefined,
+  docs: StatusDocument[],
+  key: (doc: StatusDocument) => string | undefined,
 ): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const doc of docs) {

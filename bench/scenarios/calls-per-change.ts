@@ -13,14 +13,7 @@ import { ownersApiCounts } from "../lib/api-stats.ts";
 import { progress } from "../lib/log.ts";
 import type { ScenarioContext, ScenarioOutcome } from "../lib/result.ts";
 import { namesFor, ORG_DOMAIN, SERVICE_OWNER, stack, startRunners } from "../lib/stack.ts";
-import {
-  countBy,
-  formatCounts,
-  parseDocs,
-  readStatusRows,
-  statusTable,
-  waitAllTerminal,
-} from "../lib/status.ts";
+import { countBy, formatCounts, readStatusDocs, statusTable, waitAllTerminal } from "../lib/status.ts";
 import { type Change, submitBatches } from "../lib/submit.ts";
 import { round, shuffle } from "../lib/util.ts";
 
@@ -81,7 +74,7 @@ export async function callsPerChangeScenario({ args }: ScenarioContext): Promise
     });
     const api = ownersApiCounts(s.simulator.state.stats());
     const ours = new Set(submitted.ids);
-    const docs = parseDocs(await readStatusRows(table, true)).filter((doc) => ours.has(doc.id));
+    const docs = (await readStatusDocs(table)).filter((doc) => ours.has(doc.id));
     const elapsedS = (Date.now() - submitted.firstAt) / 1000;
     const perChange = api.requests / n;
     const withoutRefused = (api.requests - api.tooMany) / n;

@@ -21,22 +21,16 @@
  * moment they are healthy, so the first windows are spent while the processes still think they are
  * fewer than 4.
  */
+
 import { windowStart } from "../../dev/simulator/rate-limit.ts";
 import { DEV_CLIENT_ID } from "../../dev/stack/credentials.ts";
+import type { StatusDocument } from "../../src/changes/model.ts";
 import { budgetUse, formatPerWindow, ownersApiCounts } from "../lib/api-stats.ts";
 import { progress, tail } from "../lib/log.ts";
 import { HEARTBEAT_MARGIN_MS, registryTiming, waitForSettledRegistry } from "../lib/registry.ts";
 import type { Detail, ScenarioContext, ScenarioOutcome } from "../lib/result.ts";
 import { namesFor, ORG_DOMAIN, SERVICE_OWNER, stack, startRunners } from "../lib/stack.ts";
-import {
-  countBy,
-  formatCounts,
-  parseDocs,
-  readStatusRows,
-  type StatusDoc,
-  statusTable,
-  waitAllTerminal,
-} from "../lib/status.ts";
+import { countBy, formatCounts, readStatusDocs, statusTable, waitAllTerminal } from "../lib/status.ts";
 import { type Change, submitBatches } from "../lib/submit.ts";
 import { round } from "../lib/util.ts";
 
@@ -121,7 +115,7 @@ export function throughputScenario(workers: 1 | 4, start: Start = "steady") {
       const api = ownersApiCounts(s.simulator.state.stats());
 
       const ours = new Set(submitted.ids);
-      const docs = parseDocs(await readStatusRows(table, true)).filter((doc) => ours.has(doc.id));
+      const docs = (await readStatusDocs(table)).filter((doc) => ours.has(doc.id));
       const succeeded = docs.filter((doc) => doc.status === "succeeded");
       const use = budgetUse(decisions, DEV_CLIENT_ID, limit, windowMs);
 
@@ -221,7 +215,7 @@ export function throughputScenario(workers: 1 | 4, start: Start = "steady") {
 }
 
 /** Windows from that of the earliest `succeeded` history entry to that of the latest, both included. */
-function docWindows(docs: readonly StatusDoc[], windowMs: number): number {
+function docWindows(docs: readonly StatusDocument[], windowMs: number): number {
   let first = Number.POSITIVE_INFINITY;
   let last = Number.NEGATIVE_INFINITY;
   for (const doc of docs) {
