@@ -22,6 +22,11 @@ export interface ScimUser {
   [attribute: string]: unknown;
 }
 
+/** `active` absent means active (RFC 7643 leaves the default to the provider; both IdPs send it). */
+export function isActive(user: ScimUser): boolean {
+  return user.active !== false;
+}
+
 export interface ScimMember {
   value: string;
   display?: string;

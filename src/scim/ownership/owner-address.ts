@@ -1,5 +1,5 @@
 import { emailAddress } from "../../changes/email.ts";
-import type { ScimUser } from "../events.ts";
+import { isActive, type ScimUser } from "../events.ts";
 
 /**
  * Who a SCIM user is to the owners API, and whether they may own anything (pure).
@@ -18,11 +18,6 @@ export function ownerAddress(user: ScimUser): string | undefined {
     emails.find((email) => email.type?.toLowerCase() === "work");
   const parsed = emailAddress.safeParse(chosen?.value ?? user.userName);
   return parsed.success ? parsed.data : undefined;
-}
-
-/** `active` absent means active (RFC 7643 leaves the default to the provider; both IdPs send it). */
-export function isActive(user: ScimUser): boolean {
-  return user.active !== false;
 }
 
 /**

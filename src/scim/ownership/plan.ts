@@ -1,6 +1,6 @@
 import type { Action } from "../../changes/model.ts";
-import type { ScimUser } from "../events.ts";
-import { isActive, ownerEmail } from "./owner-address.ts";
+import { isActive, type ScimUser } from "../events.ts";
+import { ownerEmail } from "./owner-address.ts";
 import type { GroupSide, GroupTransition, Transition, UserTransition } from "./transition.ts";
 
 /**

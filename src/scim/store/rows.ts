@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { ScimGroup, ScimMember, ScimUser } from "../events.ts";
+import { isActive, type ScimGroup, type ScimMember, type ScimUser } from "../events.ts";
 import type { Json } from "../protocol/canonical.ts";
 import { scimError } from "../protocol/errors.ts";
 import type { ScimKind } from "../protocol/scimmy.ts";
@@ -116,8 +116,7 @@ function lastReported(entity: ResourceEntity): Json | undefined {
 export function userBefore(entity: ResourceEntity, after: ScimUser): ScimUser | undefined {
   const reported = lastReported(entity) as ScimUser | undefined;
   if (reported === undefined || !entity.pending) return reported;
-  const standing = (user: ScimUser) => user.active !== false;
-  return standing(reported) === standing(after) ? { ...reported, active: !standing(after) } : reported;
+  return isActive(reported) === isActive(after) ? { ...reported, active: !isActive(after) } : reported;
 }
 
 /** A group's current members: rows present. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ScimUser } from "../../../../src/scim/events.ts";
-import { isActive, ownerAddress, ownerEmail } from "../../../../src/scim/ownership/owner-address.ts";
+import { isActive } from "../../../../src/scim/events.ts";
+import { ownerAddress, ownerEmail } from "../../../../src/scim/ownership/owner-address.ts";
 
 /** A SCIM user's owner address: primary email, else the work email, else userName, spelled one way. */
 
