@@ -4,7 +4,7 @@ import { REQUEST_ID_PATTERN } from "../changes/ids.ts";
 import { parseJsonBody, validationProblem } from "../changes/intake.ts";
 import { decisionSchema } from "../changes/model.ts";
 import { systemClock } from "../clock.ts";
-import { problem, problemResponse } from "../http/problem.ts";
+import { problem, problemResponse, unavailableResponse } from "../http/problem.ts";
 import { invocationLogger } from "../observability/log.ts";
 import { services } from "../services.ts";
 import { ConcurrentUpdateError } from "../storage/rows.ts";
@@ -47,9 +47,7 @@ export async function decideOwnerChange(
     invocationLogger(context, { requestId: id }).error("decision failed", {
       error: (error as Error).message,
     });
-    return problemResponse(problem("unavailable", "The decision could not be stored; try again later"), {
-      "retry-after": "5",
-    });
+    return unavailableResponse("The decision could not be stored; try again later");
   }
   if (result.kind === "not-found") {
     return problemResponse(problem("notFound", `No owner-change request has the id ${id}`));

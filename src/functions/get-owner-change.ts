@@ -1,6 +1,6 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 import { REQUEST_ID_PATTERN } from "../changes/ids.ts";
-import { problem, problemResponse } from "../http/problem.ts";
+import { problem, problemResponse, unavailableResponse } from "../http/problem.ts";
 import { invocationLogger } from "../observability/log.ts";
 import { services } from "../services.ts";
 
@@ -22,9 +22,7 @@ export async function getOwnerChange(
     invocationLogger(context, { requestId: id }).error("status lookup failed", {
       error: (error as Error).message,
     });
-    return problemResponse(problem("unavailable", "The status store could not be read; try again later"), {
-      "retry-after": "5",
-    });
+    return unavailableResponse("The status store could not be read; try again later");
   }
 }
 

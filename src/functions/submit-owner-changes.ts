@@ -4,7 +4,7 @@ import pMap from "p-map";
 import { type AcceptResult, acceptChange } from "../changes/accept.ts";
 import { MAX_HTTP_BODY_BYTES, parseHttpSubmission, parseIdempotencyKey } from "../changes/intake.ts";
 import { systemClock } from "../clock.ts";
-import { type Problem, problem, problemResponse } from "../http/problem.ts";
+import { type Problem, problem, problemResponse, unavailableResponse } from "../http/problem.ts";
 import { readRequestBody } from "../http/read-body.ts";
 import { invocationLogger } from "../observability/log.ts";
 import { services } from "../services.ts";
@@ -72,8 +72,7 @@ export async function submitOwnerChanges(
     );
   } catch (error) {
     log.error("could not accept owner change", { error: (error as Error).message });
-    return problemResponse(problem("unavailable", "The request could not be stored; try again later"), {
-      "retry-after": "5",
+    return unavailableResponse("The request could not be stored; try again later", {
       "x-correlation-id": correlationId,
     });
   }

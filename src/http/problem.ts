@@ -68,3 +68,8 @@ export function problemResponse(body: Problem, headers: Record<string, string> =
     body: JSON.stringify(body),
   };
 }
+
+/** 503 for a storage call that failed: the caller may repeat the same request after `retry-after`. */
+export function unavailableResponse(detail: string, headers: Record<string, string> = {}): HttpResponseInit {
+  return problemResponse(problem("unavailable", detail), { "retry-after": "5", ...headers });
+}

@@ -2,7 +2,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/fu
 import pMap from "p-map";
 import { REQUEST_ID_PATTERN } from "../../changes/ids.ts";
 import { systemClock } from "../../clock.ts";
-import { problem, problemResponse } from "../../http/problem.ts";
+import { problem, problemResponse, unavailableResponse } from "../../http/problem.ts";
 import { invocationLogger } from "../../observability/log.ts";
 import { childIdFor } from "../../people/plan.ts";
 import { offboardingView } from "../../people/rollup.ts";
@@ -39,8 +39,6 @@ export async function getOffboarding(
     invocationLogger(context, { requestId: id }).error("offboarding lookup failed", {
       error: (error as Error).message,
     });
-    return problemResponse(problem("unavailable", "The status store could not be read; try again later"), {
-      "retry-after": "5",
-    });
+    return unavailableResponse("The status store could not be read; try again later");
   }
 }

@@ -1,7 +1,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { parseIdempotencyKey, parseJsonBody, validationProblem } from "../../changes/intake.ts";
 import { systemClock } from "../../clock.ts";
-import { problem, problemResponse } from "../../http/problem.ts";
+import { problem, problemResponse, unavailableResponse } from "../../http/problem.ts";
 import { invocationLogger } from "../../observability/log.ts";
 import { OffboardingInputError, OffboardingKeyReusedError, offboardPerson } from "../../people/offboard.ts";
 import { offboardBodySchema } from "../../people/plan.ts";
@@ -55,9 +55,7 @@ export async function offboardPersonHttp(
       return problemResponse(problem("keyReused", error.message));
     }
     log.error("could not accept offboarding", { error: (error as Error).message });
-    return problemResponse(problem("unavailable", "The offboarding could not be stored; try again later"), {
-      "retry-after": "5",
-    });
+    return unavailableResponse("The offboarding could not be stored; try again later");
   }
   log.info(`offboarding ${result.kind}`, { requestId: result.parentId, children: result.children.length });
 

@@ -4,7 +4,7 @@ import type { AcceptResult } from "../../changes/accept.ts";
 import { parseJsonBody, validationProblem } from "../../changes/intake.ts";
 import { httpChangeSchema } from "../../changes/model.ts";
 import { systemClock } from "../../clock.ts";
-import { problem, problemResponse } from "../../http/problem.ts";
+import { problem, problemResponse, unavailableResponse } from "../../http/problem.ts";
 import { invocationLogger } from "../../observability/log.ts";
 import type { ScimGroup } from "../../scim/events.ts";
 import { changeMapping } from "../../scim/ownership/change-mapping.ts";
@@ -75,12 +75,7 @@ export async function scimMappings(
     };
   } catch (error) {
     log.error("SCIM mapping failed", { error: (error as Error).message });
-    return problemResponse(
-      problem("unavailable", "The mapping could not be read or stored; try again later"),
-      {
-        "retry-after": "5",
-      },
-    );
+    return unavailableResponse("The mapping could not be read or stored; try again later");
   }
 }
 

@@ -6,7 +6,7 @@ import {
   parseJsonBody,
 } from "../../changes/intake.ts";
 import { systemClock } from "../../clock.ts";
-import { type Problem, problem, problemResponse } from "../../http/problem.ts";
+import { type Problem, problem, problemResponse, unavailableResponse } from "../../http/problem.ts";
 import { readRequestBody } from "../../http/read-body.ts";
 import { invocationLogger } from "../../observability/log.ts";
 import { OffboardingInputError } from "../../people/offboard.ts";
@@ -80,10 +80,7 @@ export async function submitSourceEvent(
       return refuse(problem("unreadableEvent", error.message, { errors: error.errors }));
     }
     log.error("could not accept source event", { error: (error as Error).message });
-    return problemResponse(problem("unavailable", "The request could not be stored; try again later"), {
-      ...headers,
-      "retry-after": "5",
-    });
+    return unavailableResponse("The request could not be stored; try again later", headers);
   }
   for (const result of results) log.info(`source event ${result.kind}`, { requestId: result.id });
   return answer(results, mapped.several, request.url, headers);
