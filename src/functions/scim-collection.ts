@@ -1,12 +1,8 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 import { services } from "../services.ts";
 
-/**
- * `GET|POST /api/scim/v2/{resource}`: the SCIM Users and Groups collections (list, create) and the
- * discovery endpoints (ServiceProviderConfig, ResourceTypes, Schemas). Anonymous at the Functions level:
- * identity providers send a bearer token, not a function key; src/scim/http.ts checks it (design §3).
- */
-export async function scimCollection(
+/** Both SCIM routes: src/scim/http.ts tells the collection from one resource by the route's parameters. */
+export async function scimHandler(
   request: HttpRequest,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
@@ -15,9 +11,14 @@ export async function scimCollection(
   return handleScim(request, context, scim.http);
 }
 
+/**
+ * `GET|POST /api/scim/v2/{resource}`: the SCIM Users and Groups collections (list, create) and the
+ * discovery endpoints (ServiceProviderConfig, ResourceTypes, Schemas). Anonymous at the Functions level:
+ * identity providers send a bearer token, not a function key; src/scim/http.ts checks it (design §3).
+ */
 app.http("scimCollection", {
   route: "scim/v2/{resource}",
   methods: ["GET", "POST"],
   authLevel: "anonymous",
-  handler: scimCollection,
+  handler: scimHandler,
 });
