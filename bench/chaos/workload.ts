@@ -7,9 +7,8 @@
  * two or three requests that all carry one: two unordered requests for one person have no defined
  * order (the contract says so), and the checks need every subject's final state to be determined.
  */
-import { serviceClientEmail } from "../../dev/simulator/clients.ts";
 import { mulberry32 } from "../../dev/simulator/prng.ts";
-import { DEV_CLIENT_ID } from "../../dev/stack/credentials.ts";
+import { DEV_SERVICE_OWNER } from "../../dev/stack/credentials.ts";
 import { shuffle } from "../lib/util.ts";
 
 export const ORG_DOMAIN = "corp.example";
@@ -17,7 +16,7 @@ export const EXTERNAL_DOMAIN = "partner.example";
 /** One human owner per iTwin that no request removes (and POLICY_PROTECTED_OWNERS protects). */
 export const PROTECTED_OWNER = `keeper@${ORG_DOMAIN}`;
 /** The service client is an owner of every iTwin it manages (as on the real platform). */
-export const SERVICE_OWNER = serviceClientEmail(DEV_CLIENT_ID).toLowerCase();
+export const SERVICE_OWNER = DEV_SERVICE_OWNER;
 /** The request `source`: it scopes the senders' ids, so every run's ids are its own. */
 export const SOURCE = "chaos";
 

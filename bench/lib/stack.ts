@@ -4,10 +4,9 @@
  * real app, started and stopped by each scenario.
  */
 
-import { serviceClientEmail } from "../../dev/simulator/clients.ts";
 import { type RunningSimulator, startSimulator } from "../../dev/simulator/server.ts";
 import { type AzuriteInstance, startAzurite } from "../../dev/stack/azurite.ts";
-import { appEnv, DEV_CLIENT_ID } from "../../dev/stack/credentials.ts";
+import { appEnv, DEV_SERVICE_OWNER } from "../../dev/stack/credentials.ts";
 import { waitFor } from "../../dev/stack/poll.ts";
 import { type RunningRunner, startRunner } from "../../dev/stack/runner.ts";
 import type { Ceiling } from "./args.ts";
@@ -16,7 +15,7 @@ import { progress, tail } from "./log.ts";
 
 export const ORG_DOMAIN = "corp.example";
 /** How the service client appears among an iTwin's owners (design §6). */
-export const SERVICE_OWNER = serviceClientEmail(DEV_CLIENT_ID);
+export const SERVICE_OWNER = DEV_SERVICE_OWNER;
 
 /**
  * One owners-API request as the simulator's rate limiter counted it. The simulator keeps no per-request

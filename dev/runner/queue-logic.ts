@@ -1,4 +1,5 @@
 import {
+  type Base64TextResult,
   decodeBase64Text,
   isPoisonQueue,
   isValidQueueName,
@@ -12,14 +13,12 @@ import { MIN_POLLING_INTERVAL_MS } from "./host-config.ts";
  * when to fetch, how long to wait, and when a message is poison. queue-listener.ts does the I/O.
  */
 
-export type DecodeResult = { ok: true; text: string } | { ok: false; error: string };
-
 /**
  * `messageEncoding: "base64"` (the default) means every message body is base64 of UTF-8 text; a body
  * that isn't cannot be decoded (the host moves such a message to the poison queue). `"none"` hands
  * the text over as is.
  */
-export function decodeMessageText(raw: string, encoding: MessageEncoding): DecodeResult {
+export function decodeMessageText(raw: string, encoding: MessageEncoding): Base64TextResult {
   if (encoding === "none") {
     return { ok: true, text: raw };
   }

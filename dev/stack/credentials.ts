@@ -1,3 +1,4 @@
+import { serviceClientEmail } from "../../src/itwin/owners-client.ts";
 /**
  * The local stack's well-known credentials, in one place: azurite's development account and the iTwin
  * API simulator's client. Neither is a secret — Microsoft documents the account key, and the simulator
@@ -17,6 +18,8 @@ export const DEV_STORAGE = "UseDevelopmentStorage=true";
 /** The client the simulator's IMS knows by default (dev/simulator/clients.ts `DEFAULT_CLIENTS`). */
 export const DEV_CLIENT_ID = "itwin-owner-automation-dev";
 export const DEV_CLIENT_SECRET = "dev-secret";
+/** How the dev client appears among an iTwin's owners (`{clientId}@apps.imsoidc.bentley.com`). */
+export const DEV_SERVICE_OWNER = serviceClientEmail(DEV_CLIENT_ID);
 
 export interface StoragePorts {
   blobPort: number;

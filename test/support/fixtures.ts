@@ -1,10 +1,9 @@
-import { serviceClientEmail } from "../../dev/simulator/clients.ts";
-import { DEV_CLIENT_ID } from "../../dev/stack/credentials.ts";
+import { DEV_SERVICE_OWNER } from "../../dev/stack/credentials.ts";
 import type { StatusDocument } from "../../src/changes/model.ts";
 import type { Policy } from "../../src/changes/policy.ts";
 
-/** The simulator's dev client, as an owner address (`{clientId}@apps.imsoidc.bentley.com`). */
-export const SERVICE_CLIENT_EMAIL = serviceClientEmail(DEV_CLIENT_ID);
+/** The simulator's dev client, as an owner address. */
+export const SERVICE_CLIENT_EMAIL = DEV_SERVICE_OWNER;
 /** The first seeded iTwin. */
 export const ITWIN_ID = "5e3b1a7e-8c1d-4f3a-9b2e-000000000001";
 
