@@ -96,13 +96,14 @@ export function buildServices(config: Settings): Services {
   });
   const store = new TableStatusStore(storage.statusTable);
   const ready = () => ensureStorage(storage);
+  const rows = new TableRows(storage.statusTable);
   let scim: Promise<ScimServices> | undefined;
   let verifier: Promise<SignatureVerifier> | undefined;
   return {
     settings: config,
     storage,
     store,
-    coordination: new CoordinationStore(new TableRows(storage.statusTable)),
+    coordination: new CoordinationStore(rows),
     owners,
     directory: new OwnerDirectory(owners, { ttlMs: config.OWNER_LIST_CACHE_TTL_MS, clock: systemClock }),
     registry,
@@ -119,7 +120,7 @@ export function buildServices(config: Settings): Services {
       dryRun: config.POLICY_DRY_RUN,
     },
     people: new TablePersonIndex(storage.statusTable),
-    offboardings: new OffboardingStore(new TableRows(storage.statusTable)),
+    offboardings: new OffboardingStore(rows),
     signatureVerifier:
       config.WEBHOOK_SECRETS.length > 0
         ? () => {
