@@ -7,8 +7,11 @@ import type { QueueClient } from "@azure/storage-queue";
 import { type StatusStore, TableStatusStore } from "../src/changes/status-store.ts";
 import { ConfigError, parseStorageSettings } from "../src/config.ts";
 import { applyLocalSettings, readLocalSettings } from "../src/local-settings.ts";
+import { type PoisonQueueKind, type PoisonSummary, planReplay } from "../src/poison/plan.ts";
 import { createStorageClients } from "../src/storage/clients.ts";
-import { type PoisonQueueKind, planReplay } from "./poison-plan.ts";
+
+const describe = (change: PoisonSummary["change"]) =>
+  change === undefined ? undefined : `${change.action} ${change.email} on ${change.itwinId}`;
 
 const USAGE = `Usage: npm run poison -- <list|replay> [options]
 
@@ -88,7 +91,7 @@ async function list(poison: QueueClient, kind: PoisonQueueKind): Promise<number>
   for (const item of items) {
     const plan = planReplay(kind, item.messageId, item.messageText);
     process.stdout.write(
-      `  ${item.messageId}  ${item.insertedOn.toISOString()}  ${plan.summary.reason}${plan.summary.change ? `  [${plan.summary.change}]` : ""}\n`,
+      `  ${item.messageId}  ${item.insertedOn.toISOString()}  ${plan.summary.reason}${describe(plan.summary.change) ? `  [${describe(plan.summary.change)}]` : ""}\n`,
     );
   }
   return 0;
@@ -135,7 +138,9 @@ async function replay(
           continue;
         }
       }
-      process.stdout.write(`  replay  ${item.messageId}: ${plan.summary.change ?? plan.summary.reason}\n`);
+      process.stdout.write(
+        `  replay  ${item.messageId}: ${describe(plan.summary.change) ?? plan.summary.reason}\n`,
+      );
       await requests.sendMessage(plan.text);
       await poison.deleteMessage(item.messageId, item.popReceipt);
       replayed += 1;
@@ -155,7 +160,7 @@ async function dryRun(poison: QueueClient, kind: PoisonQueueKind, ids: Set<strin
     const plan = planReplay(kind, item.messageId, item.messageText);
     if (plan.replay) would += 1;
     process.stdout.write(
-      `  ${plan.replay ? "would replay" : "would skip"}  ${item.messageId}: ${plan.replay ? (plan.summary.change ?? plan.summary.reason) : plan.why}\n`,
+      `  ${plan.replay ? "would replay" : "would skip"}  ${item.messageId}: ${plan.replay ? (describe(plan.summary.change) ?? plan.summary.reason) : plan.why}\n`,
     );
   }
   process.stdout.write(

@@ -14,9 +14,12 @@ import "./functions/recover-stale-changes.ts";
 import "./functions/submit-source-event.ts";
 import "./functions/offboard-person.ts";
 import "./functions/get-offboarding.ts";
+import "./functions/ops-page.ts";
 import "./functions/scim-collection.ts";
 import "./functions/scim-resource.ts";
 import "./functions/scim-mappings.ts";
+import "./functions/list-poison.ts";
+import "./functions/replay-poison.ts";
 import { startTelemetry } from "./observability/telemetry.ts";
 
 // Source mappings are compiled now, so that a bad one stops start-up rather than its first delivery;
