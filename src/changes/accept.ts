@@ -1,9 +1,10 @@
 import type { QueueClient } from "@azure/storage-queue";
+import pMap from "p-map";
 import type { Clock } from "../clock.ts";
 import { sendJob } from "../storage/messages.ts";
 import { payloadFingerprint, requestIdFor } from "./ids.ts";
 import type { Job, OwnerChange, StatusDocument } from "./model.ts";
-import type { StatusStore } from "./status-store.ts";
+import { BATCH_WRITES_IN_FLIGHT, type CreateResult, type StatusStore } from "./status-store.ts";
 
 /**
  * The one accept path both intakes share (design §1): idempotency, the `queued` record, the job.
@@ -35,12 +36,39 @@ export type AcceptResult =
   | { kind: "key-reused"; doc: StatusDocument };
 
 export async function acceptChange(input: AcceptInput, deps: AcceptDeps): Promise<AcceptResult> {
+  const prepared = prepare(input, deps.clock);
+  return settle(prepared, await deps.store.create(prepared.doc, prepared.fingerprint), deps);
+}
+
+/**
+ * A batch through the same path: every record in one round of writes (the store groups the rows that
+ * share a partition into transactions), then each change's job, as `acceptChange` would.
+ */
+export async function acceptChanges(
+  inputs: readonly AcceptInput[],
+  deps: AcceptDeps,
+): Promise<AcceptResult[]> {
+  const prepared = inputs.map((input) => prepare(input, deps.clock));
+  const stored = await deps.store.createMany(prepared);
+  return pMap(prepared, (item, index) => settle(item, stored[index] as CreateResult, deps), {
+    concurrency: BATCH_WRITES_IN_FLIGHT,
+  });
+}
+
+function prepare(input: AcceptInput, clock: Clock): { doc: StatusDocument; fingerprint: string } {
   const { change } = input;
   const key = input.idempotencyKey ?? change.id;
-  const doc = newStatusDocument(input, requestIdFor(key, change.source), new Date(deps.clock.now()));
-  const fingerprint = payloadFingerprint(change);
+  return {
+    doc: newStatusDocument(input, requestIdFor(key, change.source), new Date(clock.now())),
+    fingerprint: payloadFingerprint(change),
+  };
+}
 
-  const stored = await deps.store.create(doc, fingerprint);
+async function settle(
+  { doc, fingerprint }: { doc: StatusDocument; fingerprint: string },
+  stored: CreateResult,
+  deps: AcceptDeps,
+): Promise<AcceptResult> {
   if (!stored.created) {
     const { existing } = stored;
     if (existing.fingerprint !== fingerprint) return { kind: "key-reused", doc: existing.doc };

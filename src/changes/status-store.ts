@@ -1,19 +1,26 @@
-import { odata, type TableClient } from "@azure/data-tables";
+import { odata, type TableClient, type TransactionAction } from "@azure/data-tables";
+import pMap from "p-map";
 import { redactDeep } from "../observability/redact.ts";
 import { ConcurrentUpdateError, isStatus } from "../storage/rows.ts";
 import type { StatusDocument } from "./model.ts";
+import { EMAIL_INDEX, type IndexRow, ITWIN_INDEX, indexRow, statusIndexRow } from "./query/keys.ts";
 import { isTerminal } from "./status.ts";
 
 /**
  * Status documents in Table Storage (I/O shell). One row per request (PartitionKey = request id), the
  * document as JSON plus a few plain columns an auditor can filter on in Storage Explorer or a Kusto
  * export. A second kind of row, one per change not yet terminal in the partition `pending-changes`, is
- * what crash recovery reads instead of scanning the whole table (docs/reliability.md). The same table
- * holds coordination rows (src/coordination/), in partitions and row keys of their own.
+ * what crash recovery reads instead of scanning the whole table (docs/reliability.md). The query API's
+ * index rows (query/keys.ts says which and why) are written here, beside the writes they follow. The
+ * same table holds coordination rows (src/coordination/), in partitions and row keys of their own.
  */
 
 const STATUS_ROW = "status";
 const PENDING_PARTITION = "pending-changes";
+/** Table Storage's limit on the actions of one entity-group transaction. */
+const MAX_TRANSACTION = 100;
+/** Single writes (or, in accept, job sends) of one batch in flight at once. */
+export const BATCH_WRITES_IN_FLIGHT = 10;
 
 interface StatusEntity {
   partitionKey: string;
@@ -25,6 +32,7 @@ interface StatusEntity {
   email: string;
   action: string;
   updatedAt: string;
+  outcome?: string;
 }
 
 interface PendingEntity {
@@ -46,12 +54,13 @@ export interface StoredStatus {
   etag: string;
 }
 
+export type CreateResult = { created: true; etag: string } | { created: false; existing: StoredStatus };
+
 /** Where status documents are kept; test/support has an in-memory one for the worker's unit tests. */
 export interface StatusStore {
-  create(
-    doc: StatusDocument,
-    fingerprint: string,
-  ): Promise<{ created: true; etag: string } | { created: false; existing: StoredStatus }>;
+  create(doc: StatusDocument, fingerprint: string): Promise<CreateResult>;
+  /** `create` for many documents at once (a batch intake), one result per item in order. */
+  createMany(items: readonly { doc: StatusDocument; fingerprint: string }[]): Promise<CreateResult[]>;
   get(id: string): Promise<StoredStatus | undefined>;
   /** Throws ConcurrentUpdateError when the document changed since `etag` was read. */
   replace(doc: StatusDocument, fingerprint: string, etag: string): Promise<string>;
@@ -70,31 +79,111 @@ export class TableStatusStore implements StatusStore {
   constructor(private readonly table: TableClient) {}
 
   /**
-   * Inserts a new document and lists it as pending; when the id exists already, returns the stored one
-   * instead. The two writes go side by side: a pending row without a document is dropped by recovery,
-   * and a failure of either throws, so the caller's retry writes the missing one.
+   * Inserts a new document, lists it as pending and indexes it as queued; when the id exists already,
+   * returns the stored one instead. The three writes go side by side (one round trip): a pending or
+   * index row without a document is dropped by recovery or by the query, and a failure of any throws,
+   * so the caller's retry writes the missing one.
    */
-  async create(
-    doc: StatusDocument,
-    fingerprint: string,
-  ): Promise<{ created: true; etag: string } | { created: false; existing: StoredStatus }> {
-    const pending: PendingEntity = {
-      partitionKey: PENDING_PARTITION,
-      rowKey: doc.id,
-      acceptedAt: doc.createdAt,
-    };
-    // Both inserts: a repeat must not refresh the pending row, or a sender retrying more often than
-    // RECOVERY_AFTER_SECONDS would keep its crashed change from ever looking overdue.
-    const [created, listed] = await Promise.allSettled([
+  async create(doc: StatusDocument, fingerprint: string): Promise<CreateResult> {
+    // Inserts, not upserts: a repeat must not refresh the pending row, or a sender retrying more often
+    // than RECOVERY_AFTER_SECONDS would keep its crashed change from ever looking overdue.
+    const [created, listed, indexed] = await Promise.allSettled([
       this.table.createEntity(toEntity(doc, fingerprint)),
-      this.table.createEntity(pending),
+      this.table.createEntity(pendingEntity(doc)),
+      this.table.createEntity(statusIndexRow(doc)),
     ]);
-    if (created.status === "rejected" && !isStatus(created.reason, 409)) throw created.reason;
-    if (listed.status === "rejected" && !isStatus(listed.reason, 409)) throw listed.reason;
+    for (const write of [created, listed, indexed]) {
+      if (write.status === "rejected" && !isStatus(write.reason, 409)) throw write.reason;
+    }
     if (created.status === "fulfilled") return { created: true, etag: created.value.etag ?? "" };
-    const existing = await this.get(doc.id);
-    if (existing === undefined) throw created.reason;
+    return this.repeated(doc, indexed.status === "fulfilled");
+  }
+
+  /**
+   * One round of writes for a batch: the documents one by one (each its own partition), the pending
+   * and index rows as entity-group transactions of up to 100 in their shared partitions. An id twice in
+   * one batch goes through `create` after the rest, where it meets the first as a repeat.
+   */
+  async createMany(items: readonly { doc: StatusDocument; fingerprint: string }[]): Promise<CreateResult[]> {
+    const firstAt = new Map<string, number>();
+    for (const [index, { doc }] of items.entries()) if (!firstAt.has(doc.id)) firstAt.set(doc.id, index);
+    const first = [...firstAt.values()].map((index) => items[index] as (typeof items)[number]);
+    const [created, , indexed] = await Promise.all([
+      pMap(first, ({ doc, fingerprint }) => this.insert(toEntity(doc, fingerprint)), {
+        concurrency: BATCH_WRITES_IN_FLIGHT,
+      }),
+      this.insertAll(first.map(({ doc }) => pendingEntity(doc))),
+      this.insertAll(first.map(({ doc }) => statusIndexRow(doc))),
+    ]);
+    const settled = await pMap(
+      first,
+      ({ doc }, index): Promise<CreateResult> | CreateResult => {
+        const etag = created[index];
+        return etag === undefined ? this.repeated(doc, indexed[index] === true) : { created: true, etag };
+      },
+      { concurrency: BATCH_WRITES_IN_FLIGHT },
+    );
+    const byId = new Map(first.map(({ doc }, index) => [doc.id, settled[index] as CreateResult]));
+    const out: CreateResult[] = [];
+    for (const [index, { doc, fingerprint }] of items.entries()) {
+      out.push(
+        firstAt.get(doc.id) === index
+          ? (byId.get(doc.id) as CreateResult)
+          : await this.create(doc, fingerprint),
+      );
+    }
+    return out;
+  }
+
+  /** The stored document of a repeated create, after putting its queued index row right (see below). */
+  private async repeated(attempt: StatusDocument, wroteIndexRow: boolean): Promise<CreateResult> {
+    const existing = await this.get(attempt.id);
+    if (existing === undefined) throw new Error(`status of ${attempt.id} conflicts but cannot be read`);
+    // The repeat's index row is keyed by its own arrival time, not the change's: it goes. The stored
+    // document's row is written again, which mends a first accept whose index write failed.
+    const right = statusIndexRow(existing.doc);
+    const ours = statusIndexRow(attempt);
+    await Promise.all([
+      this.table.upsertEntity(right, "Replace"),
+      wroteIndexRow && ours.rowKey !== right.rowKey ? this.remove(ours.partitionKey, ours.rowKey) : undefined,
+    ]);
     return { created: false, existing };
+  }
+
+  /** An insert that answers the new ETag, or undefined when the row exists already. */
+  private insert(entity: { partitionKey: string; rowKey: string }): Promise<string | undefined> {
+    return this.table.createEntity(entity).then(
+      (response) => response.etag ?? "",
+      (error: unknown) => {
+        if (isStatus(error, 409)) return undefined;
+        throw error;
+      },
+    );
+  }
+
+  /**
+   * Inserts rows that share one partition, 100 to a transaction; a transaction refused because a row
+   * exists (a repeat in the batch) is done again row by row, so each row's insert is judged on its own.
+   * Answers, per row, whether this call inserted it.
+   */
+  private async insertAll(rows: readonly { partitionKey: string; rowKey: string }[]): Promise<boolean[]> {
+    const chunks: (typeof rows)[] = [];
+    for (let at = 0; at < rows.length; at += MAX_TRANSACTION)
+      chunks.push(rows.slice(at, at + MAX_TRANSACTION));
+    const inserted = await Promise.all(
+      chunks.map(async (chunk) => {
+        try {
+          await this.table.submitTransaction(chunk.map((row): TransactionAction => ["create", row]));
+          return chunk.map(() => true);
+        } catch (error) {
+          if (!isStatus(error, 409)) throw error;
+          return pMap(chunk, async (row) => (await this.insert(row)) !== undefined, {
+            concurrency: BATCH_WRITES_IN_FLIGHT,
+          });
+        }
+      }),
+    );
+    return inserted.flat();
   }
 
   async get(id: string): Promise<StoredStatus | undefined> {
@@ -114,8 +203,19 @@ export class TableStatusStore implements StatusStore {
   /**
    * Replaces the document only if nobody changed it since `etag` was read. A terminal document leaves
    * the pending index; if that delete fails, recovery finds the document terminal and drops the row.
+   * A new status's index row is written before the document and the old one deleted after it, so the
+   * row of the stored status always exists; a lost race or a crash leaves a stale row, which the query
+   * checks against the document and drops (query/keys.ts).
    */
   async replace(doc: StatusDocument, fingerprint: string, etag: string): Promise<string> {
+    // Every document written here is a transition (status.ts), which appended exactly one entry.
+    const previous = doc.history.at(-2)?.status;
+    const moved = previous !== undefined && previous !== doc.status;
+    const first: IndexRow[] = moved ? [statusIndexRow(doc)] : [];
+    if (previous === "queued" && moved) {
+      first.push(indexRow(doc, ITWIN_INDEX + doc.itwinId), indexRow(doc, EMAIL_INDEX + doc.email));
+    }
+    await Promise.all(first.map((row) => this.table.upsertEntity(row, "Replace")));
     let newEtag: string;
     try {
       const response = await this.table.updateEntity(toEntity(doc, fingerprint), "Replace", { etag });
@@ -124,7 +224,11 @@ export class TableStatusStore implements StatusStore {
       if (isStatus(error, 412)) throw new ConcurrentUpdateError(`status of ${doc.id}`);
       throw error;
     }
-    if (isTerminal(doc.status)) await this.forgetPending(doc.id).catch(() => undefined);
+    const old = moved ? statusIndexRow({ ...doc, status: previous }) : undefined;
+    await Promise.all([
+      old && this.remove(old.partitionKey, old.rowKey).catch(() => undefined),
+      isTerminal(doc.status) ? this.forgetPending(doc.id).catch(() => undefined) : undefined,
+    ]);
     return newEtag;
   }
 
@@ -146,8 +250,12 @@ export class TableStatusStore implements StatusStore {
 
   /** Drops a change from the pending index (it is terminal, or was never accepted). */
   async forgetPending(id: string): Promise<void> {
+    await this.remove(PENDING_PARTITION, id);
+  }
+
+  private async remove(partitionKey: string, rowKey: string): Promise<void> {
     try {
-      await this.table.deleteEntity(PENDING_PARTITION, id);
+      await this.table.deleteEntity(partitionKey, rowKey);
     } catch (error) {
       if (!isStatus(error, 404)) throw error;
     }
@@ -188,8 +296,12 @@ export class TableStatusStore implements StatusStore {
   }
 }
 
+function pendingEntity(doc: StatusDocument): PendingEntity {
+  return { partitionKey: PENDING_PARTITION, rowKey: doc.id, acceptedAt: doc.createdAt };
+}
+
 function toEntity(doc: StatusDocument, fingerprint: string): StatusEntity {
-  return {
+  const entity: StatusEntity = {
     partitionKey: doc.id,
     rowKey: STATUS_ROW,
     // Errors and notes quote other systems, and a sender may paste anything into `reason`.
@@ -201,4 +313,7 @@ function toEntity(doc: StatusDocument, fingerprint: string): StatusEntity {
     action: doc.action,
     updatedAt: doc.updatedAt,
   };
+  // A plain column too, so the query reads a page's current statuses without parsing documents.
+  if (doc.outcome !== undefined) entity.outcome = doc.outcome;
+  return entity;
 }

@@ -53,6 +53,7 @@ export interface TransitionPatch {
   approvedBy?: string;
   removalWindow?: string;
   attempts?: number;
+  rateLimitRetries?: number;
   note?: string;
 }
 

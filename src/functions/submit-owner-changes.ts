@@ -1,7 +1,6 @@
 import { Buffer } from "node:buffer";
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
-import pMap from "p-map";
-import { type AcceptResult, acceptChange } from "../changes/accept.ts";
+import { type AcceptResult, acceptChange, acceptChanges } from "../changes/accept.ts";
 import { MAX_HTTP_BODY_BYTES, parseHttpSubmission, parseIdempotencyKey } from "../changes/intake.ts";
 import { systemClock } from "../clock.ts";
 import { type Problem, problem, problemResponse, unavailableResponse } from "../http/problem.ts";
@@ -13,9 +12,6 @@ import { services } from "../services.ts";
 function callerCorrelationId(value: string | null): string | undefined {
   return value !== null && /^[\w.:-]{1,128}$/.test(value) ? value : undefined;
 }
-
-/** Changes of one batch accepted at once; `items` in the answer keep the request's order regardless. */
-const ACCEPT_CONCURRENCY = 10;
 
 /** `POST /api/owner-changes`: one change or `{ changes: [...] }`; answers 202 with where to poll. */
 export async function submitOwnerChanges(
@@ -58,18 +54,19 @@ export async function submitOwnerChanges(
   let results: AcceptResult[];
   try {
     await services().ready();
-    // Two storage round trips per change: a batch of 100 one after another would take half a second.
-    results = await pMap(
-      submission.changes,
-      (change, index) => {
-        const key = submission.batch && change.id !== undefined ? undefined : keyFor(index);
-        return acceptChange(
-          { change, via: "http", correlationId, ...(key === undefined ? {} : { idempotencyKey: key }) },
-          deps,
-        );
-      },
-      { concurrency: ACCEPT_CONCURRENCY },
-    );
+    const inputs = submission.changes.map((change, index) => {
+      const key = submission.batch && change.id !== undefined ? undefined : keyFor(index);
+      return {
+        change,
+        via: "http" as const,
+        correlationId,
+        ...(key === undefined ? {} : { idempotencyKey: key }),
+      };
+    });
+    // A batch's records are written together (shared partitions as transactions), then its jobs sent.
+    results = submission.batch
+      ? await acceptChanges(inputs, deps)
+      : [await acceptChange(inputs[0] as (typeof inputs)[number], deps)];
   } catch (error) {
     log.error("could not accept owner change", { error: (error as Error).message });
     return unavailableResponse("The request could not be stored; try again later", {

@@ -32,6 +32,12 @@ export class MemoryStatusStore implements StatusStore {
     return { created: true as const, etag };
   }
 
+  async createMany(items: readonly { doc: StatusDocument; fingerprint: string }[]) {
+    const results = [];
+    for (const { doc, fingerprint } of items) results.push(await this.create(doc, fingerprint));
+    return results;
+  }
+
   async get(id: string) {
     return this.rows.get(id);
   }
