@@ -211,6 +211,7 @@ export function readyLines(stack: ReadyStack, itwinApi: string | undefined, colo
       ? `  simulator  ${stack.simulator.url}  (admin: ${stack.simulator.url}/__admin)`
       : `  iTwin API  ${itwinApi}`,
     `  runner     ${runnerUrl}`,
+    `  ops page   ${runnerUrl}/api/ops  (sign in with any key: the local runner checks none)`,
   ];
   if (itwins.length > 0) {
     lines.push("  seeded iTwins:");
