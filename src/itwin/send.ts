@@ -4,6 +4,7 @@ import { ApiError } from "./errors/api-error.ts";
 import { RetryLaterError } from "./errors/retry-later-error.ts";
 import { InlineBudget } from "./inline-budget.ts";
 import type { PacingGate } from "./pacing.ts";
+import { noteRateLimitRetry } from "./rate-limit-retries.ts";
 import { decideRetry } from "./retry-policy.ts";
 import type { BackoffOptions } from "./retry-timing.ts";
 
@@ -67,6 +68,7 @@ export function createSend(options: SendOptions): Send {
       options.gate.refused(now + decision.delayMs);
     }
     if (decision.kind === "throw") throw failure;
+    if (failure.httpStatus === 429) noteRateLimitRetry();
     if (decision.kind === "later") throw new RetryLaterError(decision.delayMs, failure);
     options.onEvent?.({
       type: "retry",

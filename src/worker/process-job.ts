@@ -6,6 +6,7 @@ import type { Clock } from "../clock.ts";
 import type { CoordinationStore } from "../coordination/coordination-store.ts";
 import type { OwnerDirectory } from "../itwin/owner-directory.ts";
 import type { OwnersClient } from "../itwin/owners-client.ts";
+import { countingRateLimitRetries } from "../itwin/rate-limit-retries.ts";
 import type { PersonIndex } from "../people/person-index.ts";
 import { addOwner } from "./add.ts";
 import { claim, type Delivery } from "./claim.ts";
@@ -44,7 +45,12 @@ export interface WorkerDeps {
   log: (message: string, fields?: Record<string, unknown>) => void;
 }
 
-export async function processJob(job: Job, delivery: Delivery, deps: WorkerDeps): Promise<JobResult> {
+/** Each job counts the 429s retried for it; its status document keeps the sum (record.ts). */
+export function processJob(job: Job, delivery: Delivery, deps: WorkerDeps): Promise<JobResult> {
+  return countingRateLimitRetries(() => applyJob(job, delivery, deps));
+}
+
+async function applyJob(job: Job, delivery: Delivery, deps: WorkerDeps): Promise<JobResult> {
   const record = await claim(job, delivery, deps.instanceId, deps);
   if (!("doc" in record)) return record;
   try {

@@ -3,6 +3,7 @@ import { type TransitionPatch, transition } from "../changes/status.ts";
 import type { StatusStore, StoredStatus } from "../changes/status-store.ts";
 import type { Clock } from "../clock.ts";
 import type { OwnersCallError } from "../itwin/errors/owners-call-error.ts";
+import { rateLimitRetriesSoFar } from "../itwin/rate-limit-retries.ts";
 import { metrics } from "../observability/metrics.ts";
 
 /**
@@ -23,6 +24,9 @@ export interface RecordDeps {
 }
 
 export class ChangeRecord {
+  /** This job's 429 retries already added to the document. */
+  private retriesRecorded = rateLimitRetriesSoFar();
+
   constructor(
     private stored: StoredStatus,
     private readonly deps: RecordDeps,
@@ -34,9 +38,14 @@ export class ChangeRecord {
 
   /** A transition that is not the end: processing, queued, held. */
   async save(status: StatusDocument["status"], patch: TransitionPatch): Promise<void> {
-    const doc = transition(this.stored.doc, status, new Date(this.deps.clock.now()), patch);
+    const retries = rateLimitRetriesSoFar();
+    const added = retries - this.retriesRecorded;
+    const counted =
+      added > 0 ? { ...patch, rateLimitRetries: (this.stored.doc.rateLimitRetries ?? 0) + added } : patch;
+    const doc = transition(this.stored.doc, status, new Date(this.deps.clock.now()), counted);
     const etag = await this.deps.store.replace(doc, this.stored.fingerprint, this.stored.etag);
     this.stored = { doc, fingerprint: this.stored.fingerprint, etag };
+    this.retriesRecorded = retries;
   }
 
   async succeed(outcome: Outcome, patch: TransitionPatch = {}): Promise<JobResult> {

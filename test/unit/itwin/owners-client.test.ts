@@ -5,6 +5,7 @@ import { PacedWaitError } from "../../../src/itwin/errors/paced-wait-error.ts";
 import { RetryLaterError } from "../../../src/itwin/errors/retry-later-error.ts";
 import { createOwnersClient } from "../../../src/itwin/owners-client.ts";
 import { PacingGate } from "../../../src/itwin/pacing.ts";
+import { countingRateLimitRetries, rateLimitRetriesSoFar } from "../../../src/itwin/rate-limit-retries.ts";
 import { FakeClock } from "../../support/fake-clock.ts";
 
 /**
@@ -134,6 +135,25 @@ describe("addOwner", () => {
     await expect(client.addOwner(ITWIN, "a@corp.example")).resolves.toMatchObject({ kind: "added" });
     expect(requests).toHaveLength(2);
     expect(clock.sleeps.reduce((a, b) => a + b, 0)).toBe(800);
+  });
+
+  it("counts, for the job it runs in, each 429 it retries inline or hands back, and nothing else", async () => {
+    const { client } = harness(
+      [
+        json(429, { error: { code: "TooManyRequests", message: "x" } }, { "retry-after": "1" }),
+        text(503, "busy"),
+        json(201, { member: { id: "m1", email: "a@corp.example" } }),
+        json(429, { error: { code: "TooManyRequests", message: "x" } }, { "retry-after": "30" }),
+      ],
+      { maxInlineWaitMs: 5000 },
+    );
+    const counted = await countingRateLimitRetries(async () => {
+      await client.addOwner(ITWIN, "a@corp.example");
+      await client.addOwner(ITWIN, "a@corp.example").catch((e: unknown) => e);
+      return rateLimitRetriesSoFar();
+    });
+    expect(counted).toBe(2);
+    expect(rateLimitRetriesSoFar()).toBe(0);
   });
 
   it("retries a 503 with backoff, then succeeds", async () => {

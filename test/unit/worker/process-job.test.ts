@@ -7,6 +7,7 @@ import { PacedWaitError } from "../../../src/itwin/errors/paced-wait-error.ts";
 import { RetryLaterError } from "../../../src/itwin/errors/retry-later-error.ts";
 import { OwnerDirectory } from "../../../src/itwin/owner-directory.ts";
 import type { Member, OwnersClient } from "../../../src/itwin/owners-client.ts";
+import { noteRateLimitRetry } from "../../../src/itwin/rate-limit-retries.ts";
 import type { Row } from "../../../src/storage/rows.ts";
 import { CLAIM_EXPIRY_MS } from "../../../src/worker/claim.ts";
 import { KeyedLock } from "../../../src/worker/keyed-lock.ts";
@@ -223,6 +224,29 @@ describe("processJob: retries", () => {
       code: "RateLimitExceeded",
       correlationId: "corr-1",
     });
+  });
+});
+
+describe("processJob: 429s retried for a change", () => {
+  it("adds each job's count to the document, over a rescheduled try and the one that succeeds", async () => {
+    const { store, deps, api } = setup();
+    const doc = queued("r-hhhhhhhh", "add", "hal@corp.example");
+    store.put(doc);
+    api.next = () => {
+      noteRateLimitRetry();
+      return Promise.reject(new RetryLaterError(30_000, new ApiError(429, "RateLimitExceeded", "no")));
+    };
+    await processJob(jobOf(doc), delivery("m1"), deps);
+    expect(store.rows.get(doc.id)?.doc).toMatchObject({ status: "queued", rateLimitRetries: 1 });
+    delete api.next;
+    const addOwner = api.addOwner;
+    api.addOwner = (itwinId, email) => {
+      noteRateLimitRetry();
+      noteRateLimitRetry();
+      return addOwner(itwinId, email);
+    };
+    await processJob(jobOf(doc, 2), delivery("m2"), deps);
+    expect(store.rows.get(doc.id)?.doc).toMatchObject({ status: "succeeded", rateLimitRetries: 3 });
   });
 });
 
