@@ -128,6 +128,17 @@ export function opsPageScript(config: OpsPageConfig): void {
     target.className = `message ${tone}`;
   }
 
+  /**
+   * Panels reload on every click; an answer that arrives after a newer request of the same panel was
+   * sent is dropped, so the panel always shows the last thing asked for.
+   */
+  const latest = new Map<string, number>();
+  function ticket(panel: string): () => boolean {
+    const mine = (latest.get(panel) ?? 0) + 1;
+    latest.set(panel, mine);
+    return () => latest.get(panel) === mine;
+  }
+
   /** A class name for a status from the API: only the known ones get their colour. */
   function statusClass(status: string): string {
     return config.statuses.includes(status) ? `s-${status}` : "s-other";
@@ -321,7 +332,9 @@ export function opsPageScript(config: OpsPageConfig): void {
   }
 
   async function loadCounters(): Promise<void> {
+    const current = ticket("counters");
     const result = await call<SummaryResponse>("owner-changes/summary?bucket=hour");
+    if (!current()) return;
     const tiles = byId("counter-tiles");
     const chartBox = byId("chart");
     if (!result.ok) {
@@ -408,7 +421,9 @@ export function opsPageScript(config: OpsPageConfig): void {
     }
     const moreButton = control("more");
     moreButton.disabled = true;
+    const current = ticket("recent");
     const result = await call<ListResponse>(path);
+    if (!current()) return;
     moreButton.disabled = false;
     if (!result.ok) {
       if (result.status === 401 || result.status === 403) signOut(result.message);
@@ -463,7 +478,9 @@ export function opsPageScript(config: OpsPageConfig): void {
     const panel = byId("history");
     panel.hidden = false;
     byId("history-title").textContent = `History of ${id}`;
+    const current = ticket("history");
     const result = await call<StatusDocument>(`owner-changes/${encodeURIComponent(id)}`);
+    if (!current()) return;
     if (!result.ok) {
       byId("history-facts").replaceChildren();
       byId("history-timeline").replaceChildren();
@@ -531,7 +548,9 @@ export function opsPageScript(config: OpsPageConfig): void {
   async function loadHeld(): Promise<void> {
     const rows = byId("held-rows");
     const path = "owner-changes?status=held&limit=50";
+    const current = ticket("held");
     const result = await call<ListResponse>(path);
+    if (!current()) return;
     if (!result.ok) {
       rows.replaceChildren();
       say("held-message", panelFailure(result, path), "error");
@@ -585,7 +604,9 @@ export function opsPageScript(config: OpsPageConfig): void {
     const rows = byId(`poison-${queue}-rows`);
     const all = control(`poison-${queue}-all`);
     const path = `poison/${queue}`;
+    const current = ticket(path);
     const result = await call<{ messages: PoisonMessage[] }>(path);
+    if (!current()) return;
     if (!result.ok) {
       rows.replaceChildren();
       all.hidden = true;
