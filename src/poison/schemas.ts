@@ -12,12 +12,10 @@ export const DEFAULT_REPLAY = 100;
 /** A peek (list, dry run) sees at most this many messages: the queue service's limit per call. */
 export const PEEK_LIMIT = 32;
 
-export const poisonQueueSchema = z
-  .enum(POISON_QUEUES)
-  .meta({
-    id: "PoisonQueue",
-    description: "requests: owner-change-requests-poison; jobs: owner-change-jobs-poison",
-  });
+export const poisonQueueSchema = z.enum(POISON_QUEUES).meta({
+  id: "PoisonQueue",
+  description: "requests: owner-change-requests-poison; jobs: owner-change-jobs-poison",
+});
 
 export const poisonMessageSchema = z
   .object({
@@ -72,12 +70,9 @@ export const replayResultSchema = z
     replayed: z.array(
       z.object({
         messageId: z.string(),
-        requestId: z
-          .string()
-          .optional()
-          .meta({
-            description: "the new request a replayed job becomes (jobs queue); follow it by its status",
-          }),
+        requestId: z.string().optional().meta({
+          description: "the new request a replayed job becomes (jobs queue); follow it by its status",
+        }),
       }),
     ),
     skipped: z.array(z.object({ messageId: z.string(), reason: z.string() })),
