@@ -3,7 +3,8 @@ import { parseFlags, UsageError } from "../../dev/stack/cli.ts";
 
 export const SCENARIOS = [
   "bundle",
-  "intake",
+  "intakeLatency",
+  "bulkIntake",
   "throughput1",
   "throughput4",
   "throughput4cold",

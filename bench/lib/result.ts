@@ -7,12 +7,19 @@ export const METRIC_KEYS = [
   "rate429",
   "callsPerChange",
   "naiveSpeedup",
-  "intakeOverhead",
+  "intakeLatencyRatio",
+  "bulkIntakeRatio",
+  "bulkIntakeVsCeiling",
   "bundleBytes",
   "importMs",
   // Extra, after the required keys: the 429 share of a 4-worker run submitted the moment the runners
   // are healthy, i.e. before they have counted each other (rate429 is measured in steady state).
   "coldStart429",
+  // Extra: the raw figures behind the intake ratios (milliseconds per change, changes per second).
+  "intakeLatencyMs",
+  "intakeDirectLatencyMs",
+  "bulkIntakePerSecond",
+  "bulkDirectPerSecond",
 ] as const;
 export type MetricKey = (typeof METRIC_KEYS)[number];
 export type Metrics = Partial<Record<MetricKey, number | null>>;

@@ -153,11 +153,17 @@ export interface RunnerGroup {
 }
 
 /**
- * Starts `count` runner processes serving src/index.ts with the project's host.json, waits for each to
- * say ready, then for each to answer GET /api/health (which also proves storage is reachable).
+ * Starts `count` runner processes serving src/index.ts with the project's host.json (and `extraEnv`
+ * over the scenario's settings), waits for each to say ready, then for each to answer GET /api/health
+ * (which also proves storage is reachable).
  */
-export async function startRunners(s: Stack, tag: string, count: number): Promise<RunnerGroup> {
-  const env = scenarioEnv(s, tag);
+export async function startRunners(
+  s: Stack,
+  tag: string,
+  count: number,
+  extraEnv: Record<string, string> = {},
+): Promise<RunnerGroup> {
+  const env = { ...scenarioEnv(s, tag), ...extraEnv };
   const runners: RunningRunner[] = [];
   const disposers: (() => void)[] = [];
   const stop = async () => {

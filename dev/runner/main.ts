@@ -14,7 +14,7 @@ const { startQueueHost } = await import("./queue-host.ts");
 const { startTimerHost } = await import("./timer-host.ts");
 const { Logger, describeError } = await import("./log.ts");
 const { QueueOutputWriter, unsupportedInputs, unsupportedOutputs } = await import("./outputs.ts");
-const { RUNNER_USAGE, parseRunnerArgs } = await import("./settings.ts");
+const { RUNNER_USAGE, isFunctionDisabled, parseRunnerArgs } = await import("./settings.ts");
 const { argumentsOrExit } = await import("../stack/cli.ts");
 const { applyLocalSettings, readLocalSettings } = await import("../../src/local-settings.ts");
 const { describeConnection } = await import("./storage.ts");
@@ -87,12 +87,15 @@ try {
   process.exit(1);
 }
 
-const functions = registry.functions;
-if (functions.length === 0) {
+if (registry.functions.length === 0) {
   logger.warn(
     "runner",
     `${options.entry} registered no functions (does it call app.http / app.storageQueue?)`,
   );
+}
+const functions = registry.functions.filter((fn) => !isFunctionDisabled(fn.name, process.env));
+for (const fn of registry.functions) {
+  if (!functions.includes(fn)) logger.info(fn.name, `disabled by AzureWebJobs.${fn.name}.Disabled`);
 }
 for (const fn of functions) {
   if (fn.trigger.kind === "unsupported") {

@@ -21,7 +21,8 @@ Options:
   --no-local-settings       do not read local.settings.json
   -h, --help                show this help
 
-Environment always wins over local.settings.json. Storage: AzureWebJobsStorage (connection string,
+Environment always wins over local.settings.json. AzureWebJobs.<function>.Disabled=true leaves that
+function out, as the Functions host does. Storage: AzureWebJobsStorage (connection string,
 e.g. UseDevelopmentStorage=true for azurite) or AzureWebJobsStorage__queueServiceUri (identity).
 Readiness: GET /admin/host/status -> {"state":"Running"}.`;
 
@@ -65,4 +66,16 @@ export function parseRunnerArgs(
       ? undefined
       : { path: explicitSettings ?? "local.settings.json", explicit: explicitSettings !== undefined },
   };
+}
+
+/**
+ * The host's `AzureWebJobs.<name>.Disabled` app setting ("true" or "1", any case): a disabled function
+ * is not run. Azure splits HTTP and queue triggers into separate scale groups, so a runner serving
+ * only the HTTP side is how a production HTTP instance looks (the bench measures the intake so).
+ */
+export function isFunctionDisabled(name: string, env: Record<string, string | undefined>): boolean {
+  const wanted = `azurewebjobs.${name}.disabled`.toLowerCase();
+  const entry = Object.entries(env).find(([key]) => key.toLowerCase() === wanted);
+  const value = entry?.[1]?.trim().toLowerCase();
+  return value === "true" || value === "1";
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseRunnerArgs } from "../../../dev/runner/settings.ts";
+import { isFunctionDisabled, parseRunnerArgs } from "../../../dev/runner/settings.ts";
 import { UsageError } from "../../../dev/stack/cli.ts";
 
 describe("parseRunnerArgs", () => {
@@ -41,5 +41,20 @@ describe("parseRunnerArgs", () => {
     expect(() => parseRunnerArgs([], { PORT: "x" })).toThrow(/PORT/);
     expect(() => parseRunnerArgs(["--bogus"], {})).toThrow(UsageError);
     expect(() => parseRunnerArgs(["--local-settings", "a", "--no-local-settings"], {})).toThrow(UsageError);
+  });
+});
+
+describe("isFunctionDisabled", () => {
+  it("reads AzureWebJobs.<name>.Disabled as the host does: true or 1, any case", () => {
+    expect(isFunctionDisabled("worker", { "AzureWebJobs.worker.Disabled": "true" })).toBe(true);
+    expect(isFunctionDisabled("worker", { "azurewebjobs.WORKER.disabled": " TRUE " })).toBe(true);
+    expect(isFunctionDisabled("worker", { "AzureWebJobs.worker.Disabled": "1" })).toBe(true);
+  });
+
+  it("leaves a function on for any other value, another name or no setting", () => {
+    expect(isFunctionDisabled("worker", { "AzureWebJobs.worker.Disabled": "false" })).toBe(false);
+    expect(isFunctionDisabled("worker", { "AzureWebJobs.worker.Disabled": "" })).toBe(false);
+    expect(isFunctionDisabled("worker", { "AzureWebJobs.other.Disabled": "true" })).toBe(false);
+    expect(isFunctionDisabled("worker", {})).toBe(false);
   });
 });
