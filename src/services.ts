@@ -65,9 +65,17 @@ export function buildServices(config: Settings): Services {
   for (const secret of secretSettings(config)) rememberSecret(secret);
   const storage = createStorageClients(config);
   const working = new WorkInProgress();
-  const registry = new InstanceRegistry(storage.statusTable, {
+  // The gate and the registry feed each other: members per window one way, the learned budget the other.
+  const gate: PacingGate = new PacingGate({
+    membersFor: (windowStart) => registry.membersFor(windowStart),
+    listedAt: () => registry.listedAt(),
+    onRefused: () => registry.refreshSoon(),
+    onLearned: () => registry.publishSoon(),
+  });
+  const registry: InstanceRegistry = new InstanceRegistry(storage.statusTable, {
     clock: systemClock,
     working: () => working.ids(),
+    budget: gate,
   });
   const tokens = createTokenProvider({
     authority: config.ITWIN_AUTHORITY,
@@ -92,7 +100,7 @@ export function buildServices(config: Settings): Services {
       if (event.type === "retry") metrics().apiRetry(event.httpStatus, event.code, event.delayMs);
       else metrics().paced(event.delayMs);
     },
-    gate: new PacingGate({ peers: () => registry.peers(), onRefused: () => registry.refreshSoon() }),
+    gate,
   });
   const store = new TableStatusStore(storage.statusTable);
   const ready = () => ensureStorage(storage);

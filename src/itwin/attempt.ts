@@ -64,8 +64,12 @@ export function createAttempt(options: AttemptOptions): Attempt {
       // Every answer, error statuses included, corrects the gate's picture of the budget and ends the
       // claim `take` made.
       afterResponse: [
-        (_request, _options, response) =>
-          gate.observe(readRateLimit(response.headers, clock.now()), clock.now()),
+        (_request, { context }, response) =>
+          gate.observe(
+            readRateLimit(response.headers, clock.now()),
+            clock.now(),
+            typeof context.sentAt === "number" ? context.sentAt : undefined,
+          ),
       ],
     },
   });
@@ -93,7 +97,8 @@ export function createAttempt(options: AttemptOptions): Attempt {
       return failed(error instanceof OwnersCallError ? error : NetworkError.from(error));
     }
     await waitForGate(budget);
-    gate.take(clock.now());
+    const sentAt = clock.now();
+    gate.take(sentAt);
     let response: Response | undefined;
     let text: string;
     try {
@@ -102,6 +107,8 @@ export function createAttempt(options: AttemptOptions): Attempt {
         headers: { authorization: `Bearer ${token}` },
         // ky's own timeout ends when the headers arrive; this one also bounds reading the body.
         signal: AbortSignal.timeout(options.timeoutMs),
+        // The gate tells a call sent just before a window's end by its claim time (pacing.ts).
+        context: { sentAt },
         ...(request.json === undefined ? {} : { json: request.json }),
       });
       text = await response.text();

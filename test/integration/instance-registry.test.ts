@@ -21,20 +21,42 @@ afterAll(async () => {
 });
 
 describe("InstanceRegistry", () => {
-  it("counts live processes and forgets one that stopped beating", async () => {
+  it("admits a lone process at once and a second one from a later window, and both count each other", async () => {
     const clock = new FakeClock();
+    const now = clock.now();
     const a = new InstanceRegistry(table, { clock, heartbeatMs: 1000, instanceId: "a" });
     const b = new InstanceRegistry(table, { clock, heartbeatMs: 1000, instanceId: "b" });
-    expect(a.peers()).toEqual({ count: 1, rank: 0 });
+    expect(a.membersFor(now).members).toEqual([]);
+    await a.beat();
+    expect(a.membersFor(now).members).toEqual(["a"]);
+    await b.beat();
+    // b joined with a part of zero: admitted one heartbeat and a margin later, when a has counted it.
+    expect(b.membersFor(now).members).toEqual(["a"]);
+    await a.beat();
+    expect(a.membersFor(now).members).toEqual(["a"]);
+    expect(a.membersFor(now + 2000).members).toEqual(["a", "b"]);
+    expect(b.membersFor(now + 2000).members).toEqual(["a", "b"]);
+  });
+
+  it("forgets a process that stopped beating only after its own beats have been healthy for a stale limit", async () => {
+    const clock = new FakeClock(1_800_000_000_000);
+    const a = new InstanceRegistry(table, { clock, heartbeatMs: 1000, instanceId: "g" });
+    const b = new InstanceRegistry(table, { clock, heartbeatMs: 1000, instanceId: "h" });
     await a.beat();
     await b.beat();
     await a.beat();
-    expect(a.peers()).toEqual({ count: 2, rank: 0 });
-    expect(b.peers()).toEqual({ count: 2, rank: 1 });
-
-    clock.advance(3001);
-    await a.beat();
-    expect(a.peers()).toEqual({ count: 1, rank: 0 });
+    const admitted = (registry: InstanceRegistry) => registry.membersFor(clock.now()).members;
+    clock.advance(2000);
+    expect(admitted(a)).toEqual(["g", "h"]);
+    // h stops; g beats every second from 3 s on. The 3 s gap before broke g's run of healthy beats, so
+    // h goes only once g has beaten healthily for the stale limit (3 s) again, at 6 s.
+    const seen: number[] = [];
+    for (let beat = 0; beat < 6; beat++) {
+      clock.advance(1000);
+      await a.beat();
+      seen.push(admitted(a).length);
+    }
+    expect(seen).toEqual([2, 2, 2, 1, 1, 1]);
   });
 
   it("removes its row on stop", async () => {
@@ -43,9 +65,32 @@ describe("InstanceRegistry", () => {
     const d = new InstanceRegistry(table, { clock, heartbeatMs: 1000, instanceId: "d" });
     await c.beat();
     await d.beat();
+    await d.beat();
+    expect(d.membersFor(clock.now() + 5000).members).toEqual(["c", "d"]);
     await c.stop();
     await d.beat();
-    expect(d.peers()).toEqual({ count: 1, rank: 0 });
+    expect(d.membersFor(clock.now() + 5000).members).toEqual(["d"]);
+  });
+
+  it("publishes the budget its gate learned, and seeds a new process's gate with it", async () => {
+    const clock = new FakeClock(2_200_000_000_000);
+    const budget = { limit: 50, windowMs: 1000, resetAt: clock.now() + 400 };
+    const seeded: unknown[] = [];
+    const k = new InstanceRegistry(table, {
+      clock,
+      instanceId: "k",
+      budget: { learned: () => budget, seed: () => undefined },
+    });
+    const l = new InstanceRegistry(table, {
+      clock,
+      instanceId: "l",
+      budget: { learned: () => undefined, seed: (value) => seeded.push(value) },
+    });
+    await k.beat();
+    await l.beat();
+    expect(seeded).toEqual([budget]);
+    await k.stop();
+    await l.stop();
   });
 
   it("publishes what each process is working on, for crash recovery to tell live claims from orphaned ones", async () => {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { PacingGate } from "../../../src/itwin/pacing.ts";
+import type { Membership } from "../../../src/itwin/budget-split.ts";
+import { BOUNDARY_GUARD_MS, PacingGate, PROBE_SLOT_MS } from "../../../src/itwin/pacing.ts";
+
+/** `count` admitted processes p0, p1, …; this one is `p<self>`. */
+function members(count: number, self: number): Membership {
+  return { members: Array.from({ length: count }, (_, i) => `p${i}`), self: `p${self}` };
+}
 
 /**
  * How many calls the gate lets out at `now`, one after another, each ending without a response (as a
@@ -58,14 +64,25 @@ describe("PacingGate", () => {
     expect(gate.waitTime(4)).toBe(996);
   });
 
-  it("takes only its fair share of a window when several processes share the budget", () => {
-    let peers = 4;
-    const gate = new PacingGate({ peers: () => ({ count: peers, rank: 3 }) });
+  it("takes only its part of a window when several processes share the budget", () => {
+    let count = 4;
+    const gate = new PacingGate({ membersFor: () => members(count, 1) });
     gate.observe({ remaining: 49, resetAt: 1000, windowMs: 1000 }, 0);
-    for (let i = 1; i < 12; i++) gate.take(i);
+    // The answer's own call, then what the gate lets through: 50 / 4, the remainder by rendezvous hash.
+    expect(1 + callsLetThrough(gate, 20)).toBeOneOf([12, 13]);
     expect(gate.waitTime(20)).toBe(980);
-    peers = 2;
+    count = 2;
     expect(gate.waitTime(20)).toBe(0);
+  });
+
+  it("takes no part of a window it is not admitted to, and its part of the first one it is", () => {
+    const gate = new PacingGate({
+      membersFor: (windowStart) => (windowStart >= 2000 ? members(2, 1) : { members: ["p0"], self: "p1" }),
+    });
+    gate.observe({ limit: 10, remaining: 9, resetAt: 1000, windowMs: 1000 }, 0);
+    expect(gate.waitTime(10)).toBe(990);
+    expect(gate.waitTime(1500)).toBe(500);
+    expect(callsLetThrough(gate, 2000)).toBe(5);
   });
 
   it("never sends while the server's remaining is used up by calls still in flight", () => {
@@ -90,17 +107,16 @@ describe("PacingGate", () => {
     expect(gate.waitTime(2510)).toBeCloseTo(490.4);
   });
 
-  it("learns the limit from the highest remaining seen and sends freely until then", () => {
-    const gate = new PacingGate({ peers: () => ({ count: 2, rank: 1 }) });
-    expect(gate.waitTime(0)).toBe(0);
+  it("learns the limit from the highest remaining seen", () => {
+    const gate = new PacingGate({ membersFor: () => members(2, 1) });
     gate.observe({ remaining: 9, resetAt: 1000, windowMs: 1000 }, 0);
     for (let i = 0; i < 4; i++) gate.take(i);
     expect(gate.waitTime(5)).toBe(995);
   });
 
-  it("gives the remainder of an uneven split to the first processes by rank", () => {
-    const taken = [0, 1, 2, 3].map((rank) => {
-      const gate = new PacingGate({ peers: () => ({ count: 4, rank }) });
+  it("splits an uneven limit so that the parts add up to it", () => {
+    const taken = [0, 1, 2, 3].map((self) => {
+      const gate = new PacingGate({ membersFor: () => members(4, self) });
       gate.observe({ remaining: 49, resetAt: 1000, windowMs: 1000 }, 0);
       let sent = 1;
       while (gate.waitTime(5) === 0 && sent < 100) {
@@ -110,7 +126,7 @@ describe("PacingGate", () => {
       }
       return sent;
     });
-    expect(taken).toEqual([13, 13, 12, 12]);
+    expect(taken.sort()).toEqual([12, 12, 13, 13]);
     expect(taken.reduce((a, b) => a + b, 0)).toBe(50);
   });
 
@@ -130,13 +146,54 @@ describe("PacingGate", () => {
     expect(callsLetThrough(gate, 1000)).toBe(1);
   });
 
-  it("counts a call against the window it was sent in, even when its answer comes after the boundary", () => {
-    const gate = new PacingGate({ peers: () => ({ count: 2, rank: 0 }) });
+  it("counts a call sent just before the reset against the next window too, where the server put it", () => {
+    const gate = new PacingGate({ membersFor: () => members(2, 0) });
     gate.observe({ limit: 4, remaining: 3, resetAt: 1000, windowMs: 1000 }, 0);
     gate.take(990);
     expect(gate.waitTime(995)).toBe(5);
-    gate.observe({ limit: 4, remaining: 3, resetAt: 2000, windowMs: 1000 }, 1010);
+    gate.observe({ limit: 4, remaining: 3, resetAt: 2000, windowMs: 1000 }, 1010, 990);
+    expect(callsLetThrough(gate, 1010)).toBe(1);
+  });
+
+  it("gives the next window's call back when the answer shows the server counted it in the earlier one", () => {
+    const gate = new PacingGate({ membersFor: () => members(2, 0) });
+    gate.observe({ limit: 4, remaining: 3, resetAt: 1000, windowMs: 1000 }, 0);
+    gate.take(1000 - BOUNDARY_GUARD_MS + 1);
+    gate.observe(
+      { limit: 4, remaining: 2, resetAt: 1000, windowMs: 1000 },
+      1010,
+      1000 - BOUNDARY_GUARD_MS + 1,
+    );
     expect(callsLetThrough(gate, 1010)).toBe(2);
+  });
+
+  it("does not count a call sent before the guard against the next window", () => {
+    const gate = new PacingGate({ membersFor: () => members(2, 0) });
+    gate.observe({ limit: 4, remaining: 3, resetAt: 1000, windowMs: 1000 }, 0);
+    gate.take(1000 - BOUNDARY_GUARD_MS);
+    expect(callsLetThrough(gate, 1010)).toBe(2);
+  });
+
+  it("sends close to the reset only what also fits its part of the next window", () => {
+    // Four processes, two calls per window: this one has a call in alternate windows only.
+    const gate = new PacingGate({ membersFor: () => members(4, 0) });
+    gate.observe({ limit: 2, remaining: 1, resetAt: 1000, windowMs: 1000 }, 0);
+    const parts = [1, 2, 3, 4, 5, 6].map((window) => callsLetThrough(gate, window * 1000 + 10));
+    const windowWithPart = parts.indexOf(1);
+    const windowWithout = parts.indexOf(0);
+    expect(windowWithPart).toBeGreaterThanOrEqual(0);
+    expect(windowWithout).toBeGreaterThanOrEqual(0);
+    // Just before a window in which it has no part, nothing; just before one in which it has, one call.
+    const fresh = () => {
+      const g = new PacingGate({ membersFor: () => members(4, 0) });
+      g.observe({ limit: 2, remaining: 1, resetAt: 1000, windowMs: 1000 }, 0);
+      return g;
+    };
+    const withoutNext = fresh();
+    expect(callsLetThrough(withoutNext, (windowWithout + 1) * 1000 - 100)).toBe(0);
+    const withNext = fresh();
+    // It may or may not have a part of the window it is in; what it sends is bounded by the next one's.
+    expect(callsLetThrough(withNext, (windowWithPart + 1) * 1000 - 100)).toBeLessThanOrEqual(1);
   });
 
   it("stops counting a call as in flight once its response arrived", () => {
@@ -252,5 +309,104 @@ describe("PacingGate", () => {
     const unheard = new PacingGate();
     unheard.refused(300);
     expect(unheard.waitTime(100)).toBe(200);
+  });
+});
+
+describe("PacingGate from a cold start", () => {
+  /** A whole second, at the start of a probe slot. */
+  const T = 1_700_000_000_000;
+
+  it("sends one call until it has an answer, then paces by what the answer said", () => {
+    const gate = new PacingGate();
+    expect(gate.waitTime(T)).toBe(0);
+    gate.take(T);
+    expect(gate.waitTime(T + 10)).toBeGreaterThan(0);
+    gate.observe({ remaining: 4, resetAt: T + 1000, windowMs: 1000 }, T + 50, T);
+    expect(callsLetThrough(gate, T + 50)).toBe(4);
+  });
+
+  it("lets one call through again when the first ended without an answer", () => {
+    const gate = new PacingGate();
+    gate.take(T);
+    gate.release();
+    expect(gate.waitTime(T + 10)).toBe(0);
+  });
+
+  it("sends freely after an answer without counts: the API gives nothing to pace by", () => {
+    const gate = new PacingGate();
+    gate.take(T);
+    gate.observe({}, T + 20, T);
+    expect(callsLetThrough(gate, T + 20)).toBe(100);
+  });
+
+  it("with no budget known anywhere, lets only the slot's rendezvous winner probe", () => {
+    const ids = ["a", "b", "c", "d", "e"];
+    const gates = ids.map(
+      (self) => new PacingGate({ membersFor: () => ({ members: ids, self }), listedAt: () => T }),
+    );
+    expect(gates.filter((gate) => gate.waitTime(T + 10) === 0)).toHaveLength(1);
+  });
+
+  it("probes only from the members admitted when the slot began", () => {
+    const ids = ["a", "b", "c", "d", "e"];
+    const gates = ids.map(
+      (self) =>
+        new PacingGate({
+          membersFor: (windowStart) => ({ members: windowStart < T ? [] : ids, self }),
+          listedAt: () => T,
+        }),
+    );
+    expect(gates.filter((gate) => gate.waitTime(T + 10) === 0)).toHaveLength(1);
+    const late = ids.map(
+      (self) =>
+        new PacingGate({
+          membersFor: (windowStart) => ({ members: windowStart <= T ? [] : ids, self }),
+          listedAt: () => T,
+        }),
+    );
+    expect(late.filter((gate) => gate.waitTime(T + 10) === 0)).toHaveLength(0);
+  });
+
+  it("does not probe on a listing older than the slot, late in the slot, or in the last guard of a second", () => {
+    const probe = (listedAt: number, now: number) =>
+      new PacingGate({ listedAt: () => listedAt }).waitTime(now);
+    expect(probe(T - 1, T + 10)).toBeGreaterThan(0);
+    expect(probe(T, T + PROBE_SLOT_MS - 1000)).toBeGreaterThan(0);
+    expect(probe(T, T + PROBE_SLOT_MS - 1500)).toBe(0);
+    expect(probe(T, T + 1000 - BOUNDARY_GUARD_MS + 1)).toBe(BOUNDARY_GUARD_MS - 1);
+    expect(probe(T, T + 1000 - BOUNDARY_GUARD_MS)).toBe(0);
+  });
+
+  it("starts from a seeded budget at its first call, in the window that contains now", () => {
+    const gate = new PacingGate({ membersFor: () => members(2, 0) });
+    gate.seed({ limit: 10, windowMs: 1000, resetAt: T - 60_000 }, T + 300);
+    expect(gate.learned()).toEqual({ limit: 10, windowMs: 1000, resetAt: T + 1000 });
+    gate.take(T + 300);
+    gate.observe({ remaining: 8, resetAt: T + 1000, windowMs: 1000 }, T + 350, T + 300);
+    expect(1 + callsLetThrough(gate, T + 350)).toBe(5);
+    expect(gate.waitTime(T + 350)).toBe(650);
+  });
+
+  it("ignores a seed once it has a budget of its own, and lets an explicit limit replace a seed", () => {
+    const own = new PacingGate();
+    own.observe({ limit: 20, remaining: 19, resetAt: T + 1000, windowMs: 1000 }, T);
+    own.seed({ limit: 50, windowMs: 1000, resetAt: T }, T);
+    expect(own.learned()?.limit).toBe(20);
+
+    const seeded = new PacingGate();
+    seeded.seed({ limit: 50, windowMs: 1000, resetAt: T }, T);
+    seeded.observe({ limit: 20, remaining: 19, resetAt: T + 1000, windowMs: 1000 }, T);
+    expect(seeded.learned()?.limit).toBe(20);
+  });
+
+  it("says when it first learned the budget from an answer, so that it can be published at once", () => {
+    let learned = 0;
+    const gate = new PacingGate({ onLearned: () => (learned += 1) });
+    gate.seed({ limit: 50, windowMs: 1000, resetAt: T }, T);
+    expect(learned).toBe(0);
+    gate.observe({ remaining: 49, resetAt: T + 1000, windowMs: 1000 }, T);
+    gate.observe({ remaining: 48, resetAt: T + 1000, windowMs: 1000 }, T);
+    expect(learned).toBe(1);
+    expect(new PacingGate().learned()).toBeUndefined();
   });
 });
