@@ -6,6 +6,8 @@
 import { settings } from "./config.ts";
 import "./functions/submit-owner-changes.ts";
 import "./functions/get-owner-change.ts";
+import "./functions/list-owner-changes.ts";
+import "./functions/summarize-owner-changes.ts";
 import "./functions/decide-owner-change.ts";
 import "./functions/health.ts";
 import "./functions/owner-change-requests.ts";

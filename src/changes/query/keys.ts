@@ -1,7 +1,7 @@
 import type { StatusDocument } from "../model.ts";
 
 /**
- * Where the query API's index rows live, and what they hold (design §3.7). Pure. They share the status
+ * Where the query API's index rows live, and what they hold (design §3, "The query API"). Pure. They share the status
  * table with the documents, in partitions of their own:
  *
  * - `ix-status|<status>`: one row per change under its current status. Accept writes the `queued` one

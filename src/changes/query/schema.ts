@@ -166,12 +166,7 @@ const countsShape = {
   byOutcome: z.record(outcomeSchema, count).meta({ description: "Every outcome, 0 when none." }),
   rateLimitRetries: count.meta({ description: "429 answers the worker retried for these changes." }),
 };
-export type Counts = {
-  total: number;
-  byStatus: Record<string, number>;
-  byOutcome: Record<string, number>;
-  rateLimitRetries: number;
-};
+export type Counts = Pick<SummaryResponse, "total" | "byStatus" | "byOutcome" | "rateLimitRetries">;
 
 export const summaryBucketSchema = z
   .object({ start: z.string(), end: z.string(), ...countsShape })
