@@ -11,13 +11,14 @@ import { REPO_ROOT } from "../dev/stack/paths.ts";
 import { type BenchArgs, parseBenchArgs, type ScenarioName, USAGE } from "./lib/args.ts";
 import { cleanupAll } from "./lib/cleanup.ts";
 import { progress } from "./lib/log.ts";
-import { type Detail, METRIC_KEYS, type MetricKey, type Scenario } from "./lib/result.ts";
+import { type Detail, METRIC_KEYS, type MetricKey, type ScaleCell, type Scenario } from "./lib/result.ts";
 import { round } from "./lib/util.ts";
 import { bulkIntakeScenario } from "./scenarios/bulk-intake.ts";
 import { bundleScenario } from "./scenarios/bundle.ts";
 import { callsPerChangeScenario } from "./scenarios/calls-per-change.ts";
 import { intakeLatencyScenario } from "./scenarios/intake-latency.ts";
 import { naiveScenario } from "./scenarios/naive.ts";
+import { SCALE_SIZES, scaleScenario } from "./scenarios/scale.ts";
 import { throughputScenario } from "./scenarios/throughput.ts";
 
 const SCENARIOS: Record<ScenarioName, Scenario> = {
@@ -29,6 +30,7 @@ const SCENARIOS: Record<ScenarioName, Scenario> = {
   throughput4cold: throughputScenario(4, "cold"),
   calls: callsPerChangeScenario,
   naive: naiveScenario,
+  scale: scaleScenario,
 };
 
 const TARGETS: Partial<Record<MetricKey, { text: string; met: (value: number) => boolean }>> = {
@@ -83,6 +85,7 @@ metrics.ceilingRps = args.ceiling.rps;
 const details: { scenario: string; detail: Detail }[] = [];
 const notes: string[] = [];
 const rate429Parts: { requests: number; tooMany: number }[] = [];
+let scale: Record<string, ScaleCell> | null = null;
 const failed: string[] = [];
 
 progress(
@@ -98,6 +101,7 @@ for (const name of args.only) {
     }
     for (const detail of outcome.details) details.push({ scenario: name, detail });
     if (outcome.rate429Parts) rate429Parts.push(outcome.rate429Parts);
+    if (outcome.scale) scale = outcome.scale;
     notes.push(...(outcome.notes ?? []));
     progress(`scenario ${name}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } catch (error) {
@@ -139,6 +143,19 @@ out.push(`itwin-owner-automation bench ${args.quick ? "(quick)" : "(full)"}, cei
 out.push(line(header));
 out.push(line(widths.map((w) => "-".repeat(w))));
 for (const row of headline) out.push(line(row));
+if (scale !== null) {
+  // Targets: ratio >= 0.95, rate429 <= 0.005 and no 429 in any instance's first window, at every size.
+  out.push("");
+  out.push("scale (simulated; targets ratio >= 0.95, rate429 <= 0.005, firstWindow429 = 0)");
+  for (const size of SCALE_SIZES) {
+    const cell = scale[String(size)];
+    if (cell === undefined) continue;
+    const met = cell.ratio >= 0.95 && cell.rate429 <= 0.005 && cell.firstWindow429 === 0;
+    out.push(
+      `  ${String(size).padStart(3)}: ratio ${cell.ratio}, rate429 ${cell.rate429}, firstWindow429 ${cell.firstWindow429}, first call after ${cell.timeToFirstCallMs} ms  ${met ? "yes" : "NO"}`,
+    );
+  }
+}
 out.push("");
 out.push("details");
 for (const { scenario, detail } of details) out.push(`  ${scenario} · ${detail.label}: ${detail.value}`);
@@ -148,7 +165,7 @@ if (notes.length > 0) {
   for (const note of notes) out.push(`  ${note}`);
 }
 out.push("");
-const json = JSON.stringify(metrics);
+const json = JSON.stringify({ ...metrics, scale });
 process.stdout.write(`${out.join("\n")}\n${json}\n`);
 
 const resultsDir = join(REPO_ROOT, "bench", "results");

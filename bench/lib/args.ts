@@ -10,6 +10,7 @@ export const SCENARIOS = [
   "throughput4cold",
   "calls",
   "naive",
+  "scale",
 ] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 

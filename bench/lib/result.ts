@@ -30,8 +30,18 @@ export interface Detail {
   value: string;
 }
 
+/** One instance count of the `scale` scenario. */
+export interface ScaleCell {
+  ratio: number;
+  rate429: number;
+  firstWindow429: number;
+  timeToFirstCallMs: number;
+}
+
 export interface ScenarioOutcome {
   metrics: Metrics;
+  /** The `scale` key of the JSON line: instance count → the split's figures. */
+  scale?: Record<string, ScaleCell>;
   details: Detail[];
   /** Owners-API requests and 429 answers, for rate429 across the throughput runs. */
   rate429Parts?: { requests: number; tooMany: number };
