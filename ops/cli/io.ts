@@ -16,6 +16,8 @@ export interface Io {
   readFile(path: string): Promise<Uint8Array>;
   /** Calls `handler` on Ctrl-C until the returned function is called; a second Ctrl-C is the default (exit). */
   onInterrupt(handler: () => void): () => void;
+  /** The HTTP client's fetch; tests answer requests in-process. Default: the global fetch. */
+  fetch?: typeof fetch;
 }
 
 export function processIo(): Io {

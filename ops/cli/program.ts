@@ -88,7 +88,11 @@ function buildContext(io: Io, argv: readonly string[], setExit: (code: number) =
         profilesPath: file,
       });
       if (!resolved.ok) throw new UsageError(resolved.message);
-      return createApiClient({ target: resolved.target, timeoutMs: options.httpTimeout * 1000 });
+      return createApiClient({
+        target: resolved.target,
+        timeoutMs: options.httpTimeout * 1000,
+        ...(io.fetch === undefined ? {} : { fetch: io.fetch }),
+      });
     },
   };
 }

@@ -16,7 +16,11 @@ function changeText(message: PoisonMessage): string {
 export function registerPoison(program: Command, context: Context): void {
   const poison = program
     .command("poison")
-    .description("look into the poison queues and put messages back to work (needs the master key)");
+    .description("look into the poison queues and put messages back to work (needs the master key)")
+    .addHelpText(
+      "after",
+      helpAfter(["owner-changes poison list", "owner-changes poison replay --queue jobs --all --dry-run"]),
+    );
   const queueOption = () =>
     new Option(
       "--queue <queue>",
