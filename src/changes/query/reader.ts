@@ -57,9 +57,10 @@ export class ChangeQueries {
   constructor(
     private readonly table: TableClient,
     private readonly now: () => number,
+    private readonly maxExamined = MAX_EXAMINED,
   ) {}
 
-  /** One page, newest first, of at most `limit` changes, reading at most MAX_EXAMINED index rows. */
+  /** One page, newest first, of at most `limit` changes, reading at most `maxExamined` index rows. */
   async list(filters: Filters, limit: number, after?: string): Promise<ListPage> {
     const plan = planFor(filters);
     const range = rowKeyRange(filters);
@@ -67,7 +68,7 @@ export class ChangeQueries {
     const items: ListedChange[] = [];
     let examined = 0;
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      const budget = Math.floor((MAX_EXAMINED - examined) / plan.sources.length);
+      const budget = Math.floor((this.maxExamined - examined) / plan.sources.length);
       if (budget < 1) break;
       const size = Math.min(budget, Math.max(limit - items.length, 1));
       const fetched = await Promise.all(
@@ -155,9 +156,10 @@ export class ChangeQueries {
   /** Up to `size` rows of one source after `after`, and whether it may hold more. */
   private async fetch(source: Source, after: string, below: string, size: number): Promise<Fetched<Row>> {
     let filter = odata`PartitionKey eq ${source.partitionKey} and RowKey gt ${after} and RowKey lt ${below}`;
-    // Column names come from Source's fixed set; only the values need quoting.
-    for (const [column, value] of Object.entries(source.where))
-      filter += ` and ${column} eq ${odata`${value}`}`;
+    // Column names come from Source's fixed set; only the values need quoting (OData doubles a quote).
+    for (const [column, value] of Object.entries(source.where)) {
+      filter += ` and ${column} eq '${value.replaceAll("'", "''")}'`;
+    }
     const rows: Row[] = [];
     let more = false;
     let pages = 0;
