@@ -22,6 +22,7 @@ import "./functions/scim-resource.ts";
 import "./functions/scim-mappings.ts";
 import "./functions/list-poison.ts";
 import "./functions/replay-poison.ts";
+import "./functions/openapi.ts";
 import { startTelemetry } from "./observability/telemetry.ts";
 
 // Source mappings are compiled now, so that a bad one stops start-up rather than its first delivery;

@@ -160,7 +160,7 @@ export function jsonMediaTypeProblem(contentType: string | null): Problem | unde
 }
 
 /** Idempotency keys are bounded like the body's `id`; a blank one would make every blank sender one request. */
-const MAX_IDEMPOTENCY_KEY = 200;
+export const MAX_IDEMPOTENCY_KEY = 200;
 
 /** The `Idempotency-Key` header: absent, or 1–200 characters after trimming. */
 export function parseIdempotencyKey(

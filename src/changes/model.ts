@@ -17,14 +17,17 @@ const changeShape = {
     .string()
     .trim()
     .toLowerCase()
-    .pipe(z.guid({ message: "must be an iTwin id (a UUID)" })),
+    .pipe(z.guid({ message: "must be an iTwin id (a UUID)" }))
+    // The OpenAPI document (src/openapi/) shows a request's input side, which trim() leaves a bare string.
+    .meta({ format: "uuid" }),
   /** Internationalised domains are normalised to punycode; the rule and why: ./email.ts. */
   email: emailAddress,
   action: z
     .string()
     .trim()
     .toLowerCase()
-    .pipe(z.enum(ACTIONS, { message: 'must be "add" or "remove"' })),
+    .pipe(z.enum(ACTIONS, { message: 'must be "add" or "remove"' }))
+    .meta({ override: { type: "string", enum: [...ACTIONS] } }),
   id: trimmed(200).optional(),
   source: trimmed(100).optional(),
   reason: z.string().trim().max(500).optional(),
@@ -36,20 +39,24 @@ const changeShape = {
   dryRun: z.boolean().default(false),
 };
 
-export const httpChangeSchema = z.strictObject(changeShape);
+export const httpChangeSchema = z.strictObject(changeShape).meta({ id: "OwnerChange" });
 export const queueChangeSchema = z.object(changeShape);
 export const MAX_BATCH = 100;
-export const httpBatchSchema = z.strictObject({
-  changes: z.array(httpChangeSchema).min(1, "must hold at least one change").max(MAX_BATCH),
-});
+export const httpBatchSchema = z
+  .strictObject({
+    changes: z.array(httpChangeSchema).min(1, "must hold at least one change").max(MAX_BATCH),
+  })
+  .meta({ id: "OwnerChangeBatch" });
 
 export type OwnerChange = z.output<typeof httpChangeSchema>;
 
 /** `POST /api/owner-changes/{id}/approve|reject`: who decides, and why (kept in the history). */
-export const decisionSchema = z.strictObject({
-  by: trimmed(320),
-  reason: z.string().trim().max(500).optional(),
-});
+export const decisionSchema = z
+  .strictObject({
+    by: trimmed(320),
+    reason: z.string().trim().max(500).optional(),
+  })
+  .meta({ id: "Decision" });
 
 /** What `accept` puts on the internal jobs queue: only validated, normalised changes reach the worker. */
 export const jobSchema = z.object({

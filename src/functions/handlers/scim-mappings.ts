@@ -19,11 +19,13 @@ import { services } from "../../services.ts";
  */
 
 /** Group ids are the SCIM store's; anything else cannot be one, nor a table row key. */
-const GROUP_ID = /^[A-Za-z0-9._-]{1,128}$/;
+export const GROUP_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 const byField = z.string().trim().min(1).max(320).optional();
-const putSchema = z.strictObject({ itwinId: httpChangeSchema.shape.itwinId, by: byField });
-const deleteSchema = z.strictObject({ by: byField });
+export const putSchema = z
+  .strictObject({ itwinId: httpChangeSchema.shape.itwinId, by: byField })
+  .meta({ id: "ScimMappingPut" });
+export const deleteSchema = z.strictObject({ by: byField }).meta({ id: "ScimMappingDelete" });
 
 export async function scimMappings(
   request: HttpRequest,
