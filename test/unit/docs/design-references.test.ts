@@ -134,7 +134,7 @@ describe("design §3's routes and the app.http registrations", () => {
     const added: SourceFile = {
       path: "src/functions/extra.ts",
       text: [
-        'app.http("listOwnerChanges", { route: "owner-changes", methods: ["GET"], authLevel: "function", handler });',
+        'app.http("exportOwnerChanges", { route: "owner-changes/export", methods: ["GET"], authLevel: "function", handler });',
         'app.http("computed", { route: ROUTE, methods: ["GET"], authLevel: "function", handler });',
         'app.get("shortcut", handler);',
         'app.serviceBusQueue("unnamedInDesign", { queueName: "x", connection: "c", handler });',
@@ -144,7 +144,7 @@ describe("design §3's routes and the app.http registrations", () => {
     expect(drift).toEqual([
       expect.stringMatching(/^src\/functions\/extra\.ts:2: cannot read this app\.http registration/),
       expect.stringMatching(/^src\/functions\/extra\.ts:3: app\.get\(…\) registers a route/),
-      "registered but not in design §3's route table (name method route auth): listOwnerChanges GET /api/owner-changes function",
+      "registered but not in design §3's route table (name method route auth): exportOwnerChanges GET /api/owner-changes/export function",
       "src/functions/extra.ts:4: function unnamedInDesign is not named in design §4",
     ]);
   });
