@@ -159,7 +159,10 @@ const correlationHeader = z.string().meta({
   description: "The caller's correlation id when it matched `[\\w.:-]{1,128}`, else the invocation id.",
 });
 const acceptedHeaders = z.object({
-  location: z.string().meta({ description: "Where to follow the request (= `statusUrl`)." }),
+  location: z
+    .string()
+    .optional()
+    .meta({ description: "Where to follow the request (= `statusUrl`); not on a batch's `{ items }`." }),
   "retry-after": z.string().meta({ description: "Seconds before the first poll.", examples: ["1"] }),
   "idempotent-replayed": z
     .literal("true")
