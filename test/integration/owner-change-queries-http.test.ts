@@ -22,6 +22,15 @@ async function json(path: string): Promise<{ status: number; body: unknown }> {
 
 beforeAll(async () => {
   stack = await startAppStack({ hostJson: "test/integration/host.json" });
+  // Two adds are refused with a 429 once: the summary must count both retries.
+  const faults = await fetch(`${stack.simulator.url}/__admin/faults`, {
+    method: "PUT",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      rules: [{ method: "POST", times: 2, respond: { status: 429, headers: { "retry-after": "1" } } }],
+    }),
+  });
+  expect(faults.ok).toBe(true);
   const response = await fetch(`${stack.runner.url}/api/owner-changes`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -88,11 +97,16 @@ describe("GET /api/owner-changes over HTTP", () => {
 });
 
 describe("GET /api/owner-changes/summary over HTTP", () => {
-  it("is routed before owner-changes/{id} and counts the last day in hourly buckets", async () => {
+  it("is routed before owner-changes/{id} and counts the last day, 429 retries too, in hourly buckets", async () => {
     const { status, body } = await json("/api/owner-changes/summary?bucket=hour");
     expect(status).toBe(200);
     const summary = summaryResponseSchema.parse(body);
-    expect(summary).toMatchObject({ total: 4, byStatus: { succeeded: 4 }, byOutcome: { added: 4 } });
+    expect(summary).toMatchObject({
+      total: 4,
+      byStatus: { succeeded: 4 },
+      byOutcome: { added: 4 },
+      rateLimitRetries: 2,
+    });
     expect(summary.buckets?.length).toBeGreaterThanOrEqual(24);
     expect(summary.buckets?.reduce((sum, bucket) => sum + bucket.total, 0)).toBe(4);
     expect((await json("/api/owner-changes/summary?since=2026-01-01T00:00:00Z")).status).toBe(400);
