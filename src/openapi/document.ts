@@ -11,12 +11,13 @@ import {
 import packageJson from "../../package.json" with { type: "json" };
 import { REQUEST_ID_PATTERN } from "../changes/ids.ts";
 import {
-  jsonMediaTypeProblem,
+  MAX_HTTP_BODY_BYTES,
   MAX_IDEMPOTENCY_KEY,
+  parseHttpSubmission,
   parseJsonBody,
   validationProblem,
 } from "../changes/intake.ts";
-import { decisionSchema, httpBatchSchema, httpChangeSchema } from "../changes/model.ts";
+import { decisionSchema, httpBatchSchema, httpChangeSchema, MAX_BATCH } from "../changes/model.ts";
 import {
   listQuerySchema,
   listResponseSchema,
@@ -54,7 +55,7 @@ import { scimPaths } from "./scim.ts";
  * process, on the first request for it (src/functions/openapi.ts loads this module lazily).
  */
 
-export const OPENAPI_PATH = "/api/openapi.json";
+const OPENAPI_PATH = "/api/openapi.json";
 
 const ITWIN = "5e3b1a7e-8c1d-4f3a-9b2e-000000000001";
 const REQUEST_ID = "k-IN9mM5qdd_M6JAFUxsq5HZLDWicnwujf";
@@ -64,6 +65,17 @@ const STATUS_URL = `https://owners.corp.example/api/owner-changes/${REQUEST_ID}`
 const FUNCTION_KEY: oas31.SecurityRequirementObject[] = [{ functionKey: [] }, { functionKeyQuery: [] }];
 const MASTER_KEY: oas31.SecurityRequirementObject[] = [{ masterKey: [] }, { masterKeyQuery: [] }];
 const ANONYMOUS: oas31.SecurityRequirementObject[] = [];
+
+const CHANGE_EXAMPLE = {
+  itwinId: ITWIN,
+  email: "alice@corp.example",
+  action: "add",
+  id: "HR-4711",
+  source: "workday",
+  reason: "promoted",
+  requestedBy: "hr-bot@corp.example",
+  occurredAt: "2026-11-20T09:15:00Z",
+};
 
 // ---- problems ----
 
@@ -92,15 +104,25 @@ const unavailable = fail(
   "storage failed; repeating the same request is safe",
   "The request could not be stored; try again later",
 );
-const notJsonMedia = (): Failure => ({
-  problem: jsonMediaTypeProblem("text/plain") ?? problem("unsupportedMediaType", ""),
-  when: "the media type is not JSON, or the charset not UTF-8",
-});
+/** The answer of a body `parseHttpSubmission` refuses (an example made by the intake itself). */
+const refusedSubmission = (when: string, contentType: string, body: string): Failure => {
+  const parsed = parseHttpSubmission(contentType, body);
+  if (parsed.ok) throw new Error(`the example of "${when}" was accepted`);
+  return { problem: parsed.problem, when };
+};
+const notJsonMedia = () =>
+  refusedSubmission("the media type is not JSON, or the charset not UTF-8", "text/plain", "{}");
 const tooLarge = fail(
   "tooLarge",
-  "the body is over 256 KiB (or a batch over 100 changes)",
-  "The body is larger than 262144 bytes",
+  "the body is over 256 KiB",
+  `The body exceeds ${MAX_HTTP_BODY_BYTES} bytes`,
 );
+const tooManyChanges = () =>
+  refusedSubmission(
+    `a batch holds more than ${MAX_BATCH} changes`,
+    "application/json",
+    JSON.stringify({ changes: Array.from({ length: MAX_BATCH + 1 }, () => CHANGE_EXAMPLE) }),
+  );
 
 const retryAfter = z.object({
   "retry-after": z.string().meta({ description: "Seconds to wait before repeating.", examples: ["5"] }),
@@ -180,17 +202,6 @@ const ok = (description: string, schema: z.ZodType, headers?: z.ZodObject): ZodO
 
 // ---- operations ----
 
-const CHANGE_EXAMPLE = {
-  itwinId: ITWIN,
-  email: "alice@corp.example",
-  action: "add",
-  id: "HR-4711",
-  source: "workday",
-  reason: "promoted",
-  requestedBy: "hr-bot@corp.example",
-  occurredAt: "2026-11-20T09:15:00Z",
-};
-
 const submit: ZodOpenApiOperationObject = {
   operationId: "submitOwnerChanges",
   summary: "Submit one owner change, or a batch of up to 100",
@@ -261,6 +272,7 @@ const submit: ZodOpenApiOperationObject = {
       notJson(),
       fail("badSignature", "`WEBHOOK_SECRETS` is set and the signature is missing, stale or wrong"),
       tooLarge,
+      tooManyChanges(),
       notJsonMedia(),
       fail(
         "keyReused",
