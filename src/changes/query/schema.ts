@@ -52,6 +52,7 @@ export const listQuerySchema = z
       .pipe(z.guid({ message: "must be an iTwin id (a UUID)" }))
       .meta({
         description: "Only changes to this iTwin.",
+        format: "uuid",
         examples: ["5e3b1a7e-8c1d-4f3a-9b2e-000000000001"],
       })
       .optional(),
