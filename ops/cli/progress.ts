@@ -59,7 +59,7 @@ export class ProgressLine {
     this.#written = text;
     if (this.#tty) {
       // One column is left free: writing into the last one makes some terminals wrap.
-      const width = Math.max(10, (this.#stream.columns ?? 80) - 1);
+      const width = Math.max(10, (this.#stream.columns || 80) - 1);
       this.#stream.write(`${ERASE}${text.length > width ? `${text.slice(0, width - 1)}…` : text}`);
       this.#shown = true;
     } else this.#stream.write(`${text}\n`);

@@ -22,6 +22,8 @@ export interface LineState extends FileChange {
   error?: { code: string; message: string };
   /** The service already had this change (a re-run): nothing new was created. */
   replayed?: boolean;
+  /** Its status document has been read: the outcome or error, if any, is known. */
+  read?: boolean;
 }
 
 export interface SubmissionDeps {
@@ -49,6 +51,7 @@ export interface SubmissionReport {
 }
 
 const PENDING: ReadonlySet<LineStatus> = new Set(["queued", "processing"]);
+const FINISHED: ReadonlySet<LineStatus> = new Set(["succeeded", "failed", "rejected"]);
 export const SHOWN_STATUSES = ["succeeded", "failed", "rejected", "held"] as const;
 
 export async function runSubmission(
@@ -94,7 +97,10 @@ export async function runSubmission(
     if (!options.wait) return report();
 
     for (;;) {
-      const pending = lines.filter((line) => PENDING.has(line.status));
+      // A change a re-run finds already finished is read once, for its outcome or error.
+      const pending = lines.filter(
+        (line) => PENDING.has(line.status) || (!line.read && FINISHED.has(line.status)),
+      );
       progress.update(applyingText(lines, clock.now() - started));
       if (pending.length === 0) return report();
       if (clock.now() >= options.deadline) return report({ timedOut: true });
@@ -103,6 +109,7 @@ export async function runSubmission(
         async (line) => {
           const doc = await client.get(line.requestId as string, signal);
           line.status = doc.status;
+          line.read = true;
           if (doc.outcome !== undefined) line.outcome = doc.outcome;
           if (doc.error !== undefined) line.error = { code: doc.error.code, message: doc.error.message };
           progress.update(applyingText(lines, clock.now() - started));

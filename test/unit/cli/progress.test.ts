@@ -37,6 +37,12 @@ describe("ProgressLine", () => {
     expect(stream.chunks).toEqual(["a\n", "c\n", "d\n"]);
   });
 
+  it("takes 80 columns for a terminal that reports no width (a pseudo-terminal without a size)", () => {
+    const stream = recordingStream({ isTTY: true, columns: 0 });
+    new ProgressLine(stream, { now: () => 0 }).update("x".repeat(100));
+    expect(stream.chunks).toEqual([`\r\x1b[2K${"x".repeat(78)}…`]);
+  });
+
   it("clears a redrawn line before other output, and only then", () => {
     const clock = new FakeClock(0);
     const tty = recordingStream({ isTTY: true, columns: 80 });
