@@ -259,7 +259,8 @@ export function opsPageScript(config: OpsPageConfig): void {
     const barsHeight = 110;
     const retriesTop = top + barsHeight + 12;
     const retriesHeight = 34;
-    const width = left + buckets.length * barWidth + 4;
+    // Room on the right for the last hour's label, which starts at its bar.
+    const width = left + buckets.length * barWidth + 28;
     const height = retriesTop + retriesHeight + 20;
     const maxTotal = Math.max(1, ...buckets.map((bucket) => bucket.total));
     const maxRetries = Math.max(1, ...buckets.map((bucket) => bucket.rateLimitRetries));
@@ -280,7 +281,7 @@ export function opsPageScript(config: OpsPageConfig): void {
       axisLabel(top + 8, String(maxTotal)),
       axisLabel(top + barsHeight, "0"),
       axisLabel(retriesTop + 8, String(maxRetries)),
-      axisLabel(retriesTop + retriesHeight, "429"),
+      axisLabel(retriesTop + retriesHeight, "0"),
       svg("line", { x1: left, x2: width, y1: top + barsHeight, y2: top + barsHeight, class: "baseline" }),
       svg("line", {
         x1: left,
