@@ -5,8 +5,10 @@ import { redact, secretSettings } from "../../src/observability/redact.ts";
 /**
  * The runner's log lines: `HH:MM:SS.mmm LEVEL [scope] message`, where scope is the function name
  * (or `runner` / `http` / `queue`). Levels follow host.json `logging.logLevel`. Every line is
- * redacted: the app's secret settings (read from the environment on each line, since local settings
- * arrive after the logger) and credential shapes such as `code=…` or `Bearer …` never reach the console.
+ * redacted: the app's secret settings and credential shapes such as `code=…` or `Bearer …` never reach
+ * the console. The secrets are read from the environment on the first line and again after
+ * `refreshSecrets()` (main.ts calls it once local settings are applied, the only later change to the
+ * environment): reading them per line enumerated process.env, about 75 µs a line, 100 lines a batch.
  */
 
 export type LogLevelName = "trace" | "debug" | "information" | "warning" | "error" | "critical" | "none";
@@ -63,18 +65,74 @@ export interface LogWriter {
   err(line: string): void;
 }
 
-const consoleWriter: LogWriter = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-};
+/**
+ * Lines written once per turn of the event loop, each stream's run of lines in one write. On Linux a
+ * write to a pipe (the runner's stdout under `npm start`, the tests and the bench) is synchronous, so a
+ * line logged while a request was being answered held the answer up by the write and the reader's
+ * wake-up — twice per single POST, a hundred times per batch. Lines keep their order across the two
+ * streams; `flush` writes whatever is pending (the console writer does so on exit).
+ */
+export function batchedWriter(
+  sink: LogWriter,
+  schedule: (flush: () => void) => void = (flush) => setImmediate(flush),
+): LogWriter & { flush(): void } {
+  let pending: { stream: keyof LogWriter; line: string }[] = [];
+  const flush = () => {
+    const lines = pending;
+    pending = [];
+    let at = 0;
+    while (at < lines.length) {
+      const stream = (lines[at] as (typeof lines)[number]).stream;
+      let end = at;
+      while (end < lines.length && (lines[end] as (typeof lines)[number]).stream === stream) end++;
+      sink[stream](
+        lines
+          .slice(at, end)
+          .map((entry) => entry.line)
+          .join("\n"),
+      );
+      at = end;
+    }
+  };
+  const add = (stream: keyof LogWriter, line: string) => {
+    if (pending.length === 0) schedule(flush);
+    pending.push({ stream, line });
+  };
+  return { out: (line) => add("out", line), err: (line) => add("err", line), flush };
+}
+
+let consoleWriter: (LogWriter & { flush(): void }) | undefined;
+function consoleOutput(): LogWriter & { flush(): void } {
+  if (consoleWriter === undefined) {
+    const writer = batchedWriter({
+      out: (text) => process.stdout.write(`${text}\n`),
+      err: (text) => process.stderr.write(`${text}\n`),
+    });
+    process.once("exit", () => writer.flush());
+    consoleWriter = writer;
+  }
+  return consoleWriter;
+}
 
 export class Logger {
+  #secrets: string[] | undefined;
+
   constructor(
     private readonly levels: Record<string, LogLevelName> = {},
-    private readonly writer: LogWriter = consoleWriter,
+    private readonly writer: LogWriter & { flush?(): void } = consoleOutput(),
     private readonly clock: Pick<Clock, "now"> = systemClock,
     private readonly env: Readonly<Record<string, string | undefined>> = process.env,
   ) {}
+
+  /** Writes the lines still waiting for the next turn of the event loop. */
+  flush(): void {
+    this.writer.flush?.();
+  }
+
+  /** Reads the secret settings from the environment again (after it changed). */
+  refreshSecrets(): void {
+    this.#secrets = undefined;
+  }
 
   enabled(level: string, functionName?: string): boolean {
     return RANK[normaliseLevel(level)] >= RANK[logLevelFor(this.levels, functionName)];
@@ -91,7 +149,8 @@ export class Logger {
     if (!this.enabled(lvl, options.functionName)) return;
     const time = new Date(this.clock.now()).toISOString().slice(11, 23);
     const inv = options.invocationId ? ` (${options.invocationId.slice(0, 8)})` : "";
-    const text = redact(message, secretSettings(this.env)).replace(/\n/g, `\n${" ".repeat(time.length + 7)}`);
+    this.#secrets ??= secretSettings(this.env);
+    const text = redact(message, this.#secrets).replace(/\n/g, `\n${" ".repeat(time.length + 7)}`);
     const line = `${time} ${LABEL[lvl]} [${scope}]${inv} ${text}`;
     if (RANK[lvl] >= RANK.warning) this.writer.err(line);
     else this.writer.out(line);

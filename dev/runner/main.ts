@@ -59,6 +59,7 @@ if (options.localSettings) {
     );
     if (settings) {
       const filled = applyLocalSettings(process.env, settings.values);
+      logger.refreshSecrets();
       localHttpPort = settings.localHttpPort;
       logger.info(
         "runner",
@@ -166,6 +167,7 @@ lines.push(
   `  queues: batchSize ${q.batchSize}, newBatchThreshold ${q.newBatchThreshold}, maxPollingInterval ${q.maxPollingIntervalMs}ms, ` +
     `visibilityTimeout ${q.visibilityTimeoutMs}ms, maxDequeueCount ${q.maxDequeueCount}, messageEncoding ${q.messageEncoding}`,
 );
+logger.flush();
 process.stdout.write(`${lines.join("\n")}\n`);
 
 // 6. shutdown
