@@ -498,6 +498,7 @@ export function opsPageScript(config: OpsPageConfig): void {
       ...fact("reason", doc.reason),
       ...fact("approved by", doc.approvedBy),
       ...fact("attempts", doc.attempts),
+      ...fact("429 retries", doc.rateLimitRetries),
       ...fact("error", doc.error ? `${doc.error.code}: ${doc.error.message}` : undefined),
       ...fact("API correlation id", doc.apiCorrelationId),
     );
@@ -640,7 +641,9 @@ export function opsPageScript(config: OpsPageConfig): void {
     all.hidden = messages.length === 0;
     say(
       `poison-${queue}-message`,
-      messages.length === 0 ? "Empty." : `${messages.length} message(s) (the first 32 are listed).`,
+      messages.length === 0
+        ? "Empty."
+        : `${messages.length} message${messages.length === 1 ? "" : "s"}${messages.length >= 32 ? ", the first 32 listed" : ""}.`,
     );
   }
 

@@ -254,17 +254,7 @@ describe("the ops page in headless Chromium", () => {
       expect(await page.locator("#counters-chart rect.bar.s-succeeded").count()).toBeGreaterThan(0);
       expect(await page.locator("#counters-chart rect.bar.retries").count()).toBeGreaterThan(0);
 
-      // The poison queue lists the bad message; replaying it is answered (it only fails again).
-      await rows(page, "poison-requests-rows").first().waitFor();
-      expect(await page.locator("#poison-requests-rows td.reason").first().textContent()).not.toBe("");
-      const replayed = page.waitForResponse((r) => r.url().endsWith("/api/poison/requests/replay"));
-      await page.locator("#poison-requests-rows button").first().click();
-      expect((await replayed).status()).toBe(200);
-      await expect
-        .poll(() => page.locator("#poison-requests-message").textContent())
-        .toMatch(/^Replayed 1, skipped 0/);
-
-      // The screenshot: every request, the open history, one removal still held.
+      // The screenshot: every request, the open history, one removal still held, the poison message.
       await page.fill("#search", "");
       const everything = page.waitForResponse((r) => /owner-changes\?limit=25$/.test(r.url()));
       await page.click("#search-form button[type=submit]");
@@ -272,7 +262,17 @@ describe("the ops page in headless Chromium", () => {
       await rows(page, "recent-rows")
         .nth(docs.length - 1)
         .waitFor();
+      await rows(page, "poison-requests-rows").first().waitFor();
       await page.screenshot({ path: SCREENSHOT, fullPage: true });
+
+      // The poison queue lists the bad message; replaying it is answered (it only fails again).
+      expect(await page.locator("#poison-requests-rows td.reason").first().textContent()).not.toBe("");
+      const replayed = page.waitForResponse((r) => r.url().endsWith("/api/poison/requests/replay"));
+      await page.locator("#poison-requests-rows button").first().click();
+      expect((await replayed).status()).toBe(200);
+      await expect
+        .poll(() => page.locator("#poison-requests-message").textContent())
+        .toMatch(/^Replayed 1, skipped 0/);
 
       // The key went in the header of every call, and into no URL.
       expect(calls.length).toBeGreaterThan(8);
