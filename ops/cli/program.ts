@@ -1,4 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import packageJson from "../../package.json" with { type: "json" };
 import { type ApiClient, ApiError, createApiClient } from "./client.ts";
 import { registerDecide } from "./commands/decide.ts";
 import { registerList } from "./commands/list.ts";
@@ -116,6 +117,7 @@ export function helpAfter(examples: readonly string[], extra = ""): string {
 export function buildProgram(context: Context): Command {
   const program = new Command("owner-changes")
     .description("Submit, follow and decide iTwin owner changes through the service's HTTP API.")
+    .version(packageJson.version)
     .addOption(
       new Option("--url <url>", `the service's base URL (default: ${LOCAL_URL}, npm start)`).env(
         "OWNER_CHANGES_URL",

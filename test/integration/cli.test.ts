@@ -4,8 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AppStack, startAppStack } from "../../dev/stack/app-stack.ts";
 import { REPO_ROOT } from "../../dev/stack/paths.ts";
 import { waitFor } from "../../dev/stack/poll.ts";
+import { runCli } from "../../ops/cli/program.ts";
 import type { StatusDocument } from "../../src/changes/model.ts";
-import { runTestCli } from "../support/cli-io.ts";
+import { runTestCli, testIo } from "../support/cli-io.ts";
 
 /**
  * The owner-changes CLI against the real stack (azurite, simulator, runner): in-process through
@@ -150,6 +151,46 @@ describe("owner-changes against the running app", () => {
     expect(shown.stdout).toMatch(/^id\s+k-/);
     expect(shown.stdout).toMatch(/\napproved by\s+it-lead@corp.example\n/);
     expect(shown.stdout).toContain("approved by it-lead@corp.example: planned reorg");
+  });
+
+  it("watches a filter live, prints a single submitted change as it moves on, and stops on Ctrl-C with 0", async () => {
+    const itwin = stack.simulator.state.addItwin({ name: "cli watch", owners: [] }).id;
+    const watcher = testIo();
+    const argv = ["--url", stack.runner.url, "watch", "--itwin", itwin, "--interval", "1", "--timeout", "60"];
+    const watching = runCli(argv, watcher.io);
+    await waitFor(
+      () => watcher.stderr.text().includes("watching: 0 change(s) match now"),
+      "watch started",
+      15_000,
+      50,
+    );
+
+    const submitted = await cli([
+      "submit",
+      "--itwin",
+      itwin,
+      "--email",
+      "wes@corp.example",
+      "--action",
+      "add",
+    ]);
+    expect(submitted.code).toBe(0);
+    const id = /^(k-\S+)\s+succeeded\/added\s+add wes@corp.example on /m.exec(
+      submitted.stdout,
+    )?.[1] as string;
+    expect(id).toBeDefined();
+
+    await waitFor(
+      () =>
+        new RegExp(`^(new|changed)\\s+\\S+\\s+${id}\\s+succeeded/added\\s+add\\s+wes@corp.example`, "m").test(
+          watcher.stdout.text(),
+        ),
+      "watch printed the change succeeded",
+      15_000,
+      100,
+    );
+    expect(watcher.interrupt()).toBe(true);
+    expect(await watching).toBe(0);
   });
 
   it("runs as the real launcher in a child process", async () => {

@@ -74,6 +74,10 @@ describe("owner-changes command line", () => {
     expect(root.code).toBe(0);
     expect(root.stdout).toContain("Exit codes:");
     expect(root.stdout).toContain("OWNER_CHANGES_URL");
+    expect(await runTestCli(["--version"])).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/^\d+\.\d+\.\d+\n$/),
+    });
     for (const command of [
       ["submit"],
       ["plan"],
