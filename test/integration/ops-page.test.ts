@@ -31,6 +31,8 @@ const SCREENSHOT = path.join(REPO_ROOT, ".ci", "results", "ops-page.png");
 const FAILURE_SCREENSHOT = path.join(REPO_ROOT, ".ci", "results", "ops-page-failure.png");
 /** Any key: the local runner checks none, so what is asserted is that the page sends it, and how. */
 const KEY = "ops-page-test-key";
+/** Rows per page of the recent list (src/ops-page/client.ts). */
+const PAGE_SIZE = 25;
 const FINAL = new Set(["succeeded", "failed", "rejected", "held"]);
 
 let stack: AppStack | undefined;
@@ -107,6 +109,16 @@ async function seed(simulator: RunningSimulator, baseUrl: string, storage: strin
       },
     ],
   });
+  // Thirty new hires first, so the list needs a second page and the rarer cases stay on the first.
+  const { id: team } = simulator.state.addItwin({ name: "new-team", owners: [] });
+  const hires = await submitBatches(
+    baseUrl,
+    Array.from({ length: 30 }, (_, i) => ({
+      itwinId: team,
+      email: `hire-${i}@corp.example`,
+      action: "add" as const,
+    })),
+  );
   const first = await submitBatches(baseUrl, [
     { itwinId: ITWIN_ID, email: "alice@corp.example", action: "add" },
     { itwinId: ITWIN_ID, email: "bob@corp.example", action: "add" },
@@ -122,7 +134,7 @@ async function seed(simulator: RunningSimulator, baseUrl: string, storage: strin
     removals.push(...(await settled(baseUrl, ids)));
   }
   await sendRaw(storage, "owner-change-requests", "this is not an owner change");
-  const others = await settled(baseUrl, first.ids);
+  const others = await settled(baseUrl, [...hires.ids, ...first.ids]);
   await waitFor(
     async () => {
       const response = await fetch(`${baseUrl}/api/poison/requests`);
@@ -184,12 +196,23 @@ describe("the ops page in headless Chromium", () => {
       expect(headers).toMatchObject({ "x-content-type-options": "nosniff", "cache-control": "no-store" });
       await expect.poll(() => page.locator("#login").isVisible()).toBe(true);
 
-      // Sign in: every panel loads, the recent list with everything seeded, newest first.
+      // Sign in: every panel loads; the recent list a page at a time, More following `next`, newest first.
       await page.fill("#key", KEY);
       await page.click("#login-form button[type=submit]");
       await rows(page, "recent-rows")
-        .nth(docs.length - 1)
+        .nth(PAGE_SIZE - 1)
         .waitFor();
+      expect(await rows(page, "recent-rows").count()).toBe(PAGE_SIZE);
+      const more = page.locator("#more");
+      // A page may be short and still have a next one: bounded, each click waits for its page.
+      for (let pages = 1; pages < 5 && (await more.isVisible()); pages++) {
+        const next = page.waitForResponse((r) => r.url().includes("cursor="));
+        await more.click();
+        expect((await next).status()).toBe(200);
+        // The button is disabled from the click until its page is in the table.
+        await expect.poll(() => more.isEnabled()).toBe(true);
+      }
+      expect(await more.isVisible()).toBe(false);
       expect(await rows(page, "recent-rows").count()).toBe(docs.length);
       const created = await page.locator("#recent-rows tr td:first-child").allTextContents();
       expect(created).toEqual([...created].sort().reverse());
@@ -271,7 +294,7 @@ describe("the ops page in headless Chromium", () => {
       await page.click("#search-form button[type=submit]");
       await everything;
       await rows(page, "recent-rows")
-        .nth(docs.length - 1)
+        .nth(PAGE_SIZE - 1)
         .waitFor();
       await rows(page, "poison-requests-rows").first().waitFor();
       await page.screenshot({ path: SCREENSHOT, fullPage: true });
