@@ -14,6 +14,8 @@ export const EXIT = {
   unavailable: 4,
   /** `--timeout` passed while changes were still queued or processing; run the command again to go on waiting. */
   pending: 5,
+  /** A fault of the CLI itself (a bug): the message and stack say where. */
+  internal: 70,
   /** Ctrl-C during a submit; run it again to resume. */
   interrupted: 130,
 } as const;
@@ -26,6 +28,7 @@ export const EXIT_CODES_HELP = `Exit codes:
   3    nothing failed, but a change is held for approval (see: owner-changes approve)
   4    the service is unreachable, answered 5xx, timed out, or refused the key (401/403)
   5    --timeout passed with changes still queued or processing (run the command again)
+  70   an unexpected error in owner-changes itself (please report it with the message)
   130  interrupted (Ctrl-C) during submit (run the same command again to resume)`;
 
 /** What a set of changes' statuses means for the exit code: failures first, then waiting, then held. */

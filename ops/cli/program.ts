@@ -52,7 +52,10 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       context.err(`owner-changes: ${error.message}`);
       return exitCodeForHttpStatus(error.status);
     }
-    throw error;
+    context.err(
+      `owner-changes: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
+    return EXIT.internal;
   }
   return code;
 }
