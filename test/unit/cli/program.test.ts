@@ -223,7 +223,7 @@ describe("owner-changes command line", () => {
     expect(run.stderr).toContain("--timeout passed with changes still pending");
   });
 
-  it("maps the service's answers to exit codes: 404 is 1, no answer is 4", async () => {
+  it("maps the service's answers to exit codes: 404 is 1, no answer is 4, a fault of its own 70", async () => {
     const missing = await runTestCli(["status", "k-missing123"], { fetch: fakeService().fetch });
     expect(missing).toMatchObject({
       code: 1,
@@ -240,6 +240,15 @@ describe("owner-changes command line", () => {
     expect(down).toMatchObject({
       code: 4,
       stderr: expect.stringContaining("cannot reach http://127.0.0.1:9"),
+    });
+    const fault = await runTestCli(["status", "k-12345678"], {
+      fetch: async () => {
+        throw new RangeError("a bug");
+      },
+    });
+    expect(fault).toMatchObject({
+      code: 70,
+      stderr: expect.stringContaining("unexpected error: RangeError: a bug"),
     });
   });
 });
