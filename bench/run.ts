@@ -44,12 +44,13 @@ const TARGETS: Partial<Record<MetricKey, { text: string; met: (value: number) =>
   bulkIntakeVsCeiling: { text: ">= 10", met: (v) => v >= 10 },
   bundleBytes: { text: "<= 1 MB (1000000)", met: (v) => v <= 1_000_000 },
   importMs: { text: "<= 150", met: (v) => v <= 150 },
+  // Issue 12: no 429 at all from a cold start (new workers probe, then start from the budget others published).
+  coldStart429: { text: "= 0", met: (v) => v === 0 },
 };
 
 /** What the target column says for a figure without a target. */
 const NO_TARGET: Partial<Record<MetricKey, string>> = {
   ceilingRps: "(configured)",
-  coldStart429: "(none: cold start, for comparison with rate429)",
   intakeLatencyMs: "(raw: median POST of one change)",
   intakeDirectLatencyMs: "(raw: median direct insert + send)",
   bulkIntakePerSecond: "(raw: changes/s accepted in batches)",

@@ -18,8 +18,8 @@
  * Steady state (`throughput1`, `throughput4`): after the runners are healthy the bench waits until every
  * process is in the instance registry and has counted the others (bench/lib/registry.ts), then submits.
  * Cold start (`throughput4cold`, reported as coldStart429): the same with 4 fresh runners, submitted the
- * moment they are healthy, so the first windows are spent while the processes still think they are
- * fewer than 4.
+ * moment they are healthy: each joins with a part of zero until the others count it, and the first
+ * call is one probe (docs/rate-limits.md), so its target is no 429 at all.
  */
 
 import { windowStart } from "../../dev/simulator/rate-limit.ts";
