@@ -71,6 +71,7 @@ export function buildServices(config: Settings): Services {
     listedAt: () => registry.listedAt(),
     onRefused: () => registry.refreshSoon(),
     onLearned: () => registry.publishSoon(),
+    onWaitingForBudget: () => registry.refreshSoon(),
   });
   const registry: InstanceRegistry = new InstanceRegistry(storage.statusTable, {
     clock: systemClock,

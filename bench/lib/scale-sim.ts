@@ -182,6 +182,7 @@ export function simulateScale(scenario: ScaleScenario): ScaleResult {
         onLearned: () => {
           if (this.started) this.beat();
         },
+        onWaitingForBudget: () => this.refreshSoon(),
       });
     }
 

@@ -55,6 +55,8 @@ export interface PacingOptions {
   onRefused?: () => void;
   /** Told when this process learned the budget from an answer, so it can be published at once. */
   onLearned?: () => void;
+  /** Told while an admitted process waits for a budget nobody has published yet: list again soon. */
+  onWaitingForBudget?: () => void;
 }
 
 export class PacingGate {
@@ -90,12 +92,14 @@ export class PacingGate {
   private readonly listedAt: () => number;
   private readonly onRefused: () => void;
   private readonly onLearned: () => void;
+  private readonly onWaitingForBudget: () => void;
 
   constructor(options: PacingOptions = {}) {
     this.membersFor = options.membersFor ?? (() => ALONE);
     this.listedAt = options.listedAt ?? (() => Number.POSITIVE_INFINITY);
     this.onRefused = options.onRefused ?? (() => undefined);
     this.onLearned = options.onLearned ?? (() => undefined);
+    this.onWaitingForBudget = options.onWaitingForBudget ?? (() => undefined);
   }
 
   /** How long a request must wait before it may be sent at `now` (0 = send now). */
@@ -225,10 +229,16 @@ export class PacingGate {
   private probeWait(now: number): number {
     const slot = Math.floor(now / PROBE_SLOT_MS);
     const slotStart = slot * PROBE_SLOT_MS;
-    if (this.listedAt() < slotStart || now >= slotStart + PROBE_SLOT_MS - PROBE_PUBLISH_MS)
-      return PROBE_POLL_MS;
     const { members, self } = this.membersFor(slotStart);
-    if (!winners(members, slot, 1).has(self)) return PROBE_POLL_MS;
+    const prober =
+      this.listedAt() >= slotStart &&
+      now < slotStart + PROBE_SLOT_MS - PROBE_PUBLISH_MS &&
+      winners(members, slot, 1).has(self);
+    if (!prober) {
+      // The prober publishes what it learns at once; reading it a heartbeat later would idle the budget.
+      if (this.membersFor(now).members.includes(self)) this.onWaitingForBudget();
+      return PROBE_POLL_MS;
+    }
     const intoSecond = now % 1000;
     return intoSecond > 1000 - BOUNDARY_GUARD_MS ? 1000 - intoSecond : 0;
   }

@@ -347,6 +347,27 @@ describe("PacingGate from a cold start", () => {
     expect(gates.filter((gate) => gate.waitTime(T + 10) === 0)).toHaveLength(1);
   });
 
+  it("asks for a fresh listing while it waits for a budget as an admitted non-prober, and not while pending", () => {
+    const ids = ["a", "b", "c", "d", "e"];
+    const asked = new Map<string, number>();
+    for (const self of ids) {
+      const gate = new PacingGate({
+        membersFor: () => ({ members: ids, self }),
+        listedAt: () => T,
+        onWaitingForBudget: () => asked.set(self, (asked.get(self) ?? 0) + 1),
+      });
+      gate.waitTime(T + 10);
+    }
+    expect([...asked.values()]).toEqual([1, 1, 1, 1]);
+    let pendingAsked = 0;
+    const pending = new PacingGate({
+      membersFor: () => ({ members: ["a"], self: "z" }),
+      onWaitingForBudget: () => (pendingAsked += 1),
+    });
+    expect(pending.waitTime(T + 10)).toBeGreaterThan(0);
+    expect(pendingAsked).toBe(0);
+  });
+
   it("probes only from the members admitted when the slot began", () => {
     const ids = ["a", "b", "c", "d", "e"];
     const gates = ids.map(
