@@ -3,7 +3,15 @@ import pMap from "p-map";
 import { redactDeep } from "../observability/redact.ts";
 import { ConcurrentUpdateError, isStatus } from "../storage/rows.ts";
 import type { StatusDocument } from "./model.ts";
-import { EMAIL_INDEX, type IndexRow, ITWIN_INDEX, indexRow, statusIndexRow } from "./query/keys.ts";
+import {
+  EMAIL_INDEX,
+  type IndexRow,
+  ITWIN_INDEX,
+  indexRow,
+  PENDING_PARTITION,
+  QUEUED_PREFIX,
+  statusIndexRow,
+} from "./query/keys.ts";
 import { isTerminal } from "./status.ts";
 
 /**
@@ -16,9 +24,8 @@ import { isTerminal } from "./status.ts";
  */
 
 const STATUS_ROW = "status";
-const PENDING_PARTITION = "pending-changes";
-/** Table Storage's limit on the actions of one entity-group transaction. */
-const MAX_TRANSACTION = 100;
+/** Changes per transaction of pending and queued rows: two actions each, and Table Storage allows 100. */
+const PENDING_TRANSACTION = 50;
 /** Single writes (or, in accept, job sends) of one batch in flight at once. */
 export const BATCH_WRITES_IN_FLIGHT = 10;
 
@@ -35,11 +42,11 @@ interface StatusEntity {
   outcome?: string;
 }
 
-interface PendingEntity {
+type PendingEntity = {
   partitionKey: string;
   rowKey: string;
   acceptedAt: string;
-}
+};
 
 /** A change that is not terminal yet, as the pending index lists it. */
 export interface PendingChange {
@@ -80,47 +87,37 @@ export class TableStatusStore implements StatusStore {
 
   /**
    * Inserts a new document, lists it as pending and indexes it as queued; when the id exists already,
-   * returns the stored one instead. The three writes go side by side (one round trip): a pending or
-   * index row without a document is dropped by recovery or by the query, and a failure of any throws,
-   * so the caller's retry writes the missing one.
+   * returns the stored one instead. One round trip: the document beside one transaction holding the
+   * pending row and the queued row (query/keys.ts). A pending row without a document is dropped by
+   * recovery, a queued row without one by the query, and a failure of either throws, so the caller's
+   * retry writes what is missing.
    */
   async create(doc: StatusDocument, fingerprint: string): Promise<CreateResult> {
-    // Inserts, not upserts: a repeat must not refresh the pending row, or a sender retrying more often
-    // than RECOVERY_AFTER_SECONDS would keep its crashed change from ever looking overdue.
-    const [created, listed, indexed] = await Promise.allSettled([
-      this.table.createEntity(toEntity(doc, fingerprint)),
-      this.table.createEntity(pendingEntity(doc)),
-      this.table.createEntity(statusIndexRow(doc)),
+    const [etag, listed] = await Promise.all([
+      this.insert(toEntity(doc, fingerprint)),
+      this.listAsPending([doc]),
     ]);
-    for (const write of [created, listed, indexed]) {
-      if (write.status === "rejected" && !isStatus(write.reason, 409)) throw write.reason;
-    }
-    if (created.status === "fulfilled") return { created: true, etag: created.value.etag ?? "" };
-    return this.repeated(doc, indexed.status === "fulfilled");
+    return this.settle(doc, etag, listed[0] === true);
   }
 
   /**
-   * One round of writes for a batch: the documents one by one (each its own partition), the pending
-   * and index rows as entity-group transactions of up to 100 in their shared partitions. An id twice in
-   * one batch goes through `create` after the rest, where it meets the first as a repeat.
+   * One round of writes for a batch: the documents one by one (each its own partition), the pending and
+   * queued rows as transactions in their shared partition. An id twice in one batch goes through
+   * `create` after the rest, where it meets the first as a repeat.
    */
   async createMany(items: readonly { doc: StatusDocument; fingerprint: string }[]): Promise<CreateResult[]> {
     const firstAt = new Map<string, number>();
     for (const [index, { doc }] of items.entries()) if (!firstAt.has(doc.id)) firstAt.set(doc.id, index);
     const first = [...firstAt.values()].map((index) => items[index] as (typeof items)[number]);
-    const [created, , indexed] = await Promise.all([
+    const [created, listed] = await Promise.all([
       pMap(first, ({ doc, fingerprint }) => this.insert(toEntity(doc, fingerprint)), {
         concurrency: BATCH_WRITES_IN_FLIGHT,
       }),
-      this.insertAll(first.map(({ doc }) => pendingEntity(doc))),
-      this.insertAll(first.map(({ doc }) => statusIndexRow(doc))),
+      this.listAsPending(first.map(({ doc }) => doc)),
     ]);
     const settled = await pMap(
       first,
-      ({ doc }, index): Promise<CreateResult> | CreateResult => {
-        const etag = created[index];
-        return etag === undefined ? this.repeated(doc, indexed[index] === true) : { created: true, etag };
-      },
+      ({ doc }, index) => this.settle(doc, created[index], listed[index] === true),
       { concurrency: BATCH_WRITES_IN_FLIGHT },
     );
     const byId = new Map(first.map(({ doc }, index) => [doc.id, settled[index] as CreateResult]));
@@ -133,6 +130,50 @@ export class TableStatusStore implements StatusStore {
       );
     }
     return out;
+  }
+
+  /**
+   * Each change's pending row and queued row, both in `pending-changes`, as transactions of 50 changes
+   * (100 actions, Table Storage's limit). Inserts, not upserts: a repeat must not refresh the pending
+   * row, or a sender retrying more often than RECOVERY_AFTER_SECONDS would keep its crashed change from
+   * ever looking overdue. A transaction refused because a row exists (a repeat) is done again with the
+   * pending rows alone, one by one. Answers, per change, whether its queued row was written.
+   */
+  private async listAsPending(docs: readonly StatusDocument[]): Promise<boolean[]> {
+    const chunks: StatusDocument[][] = [];
+    for (let at = 0; at < docs.length; at += PENDING_TRANSACTION)
+      chunks.push(docs.slice(at, at + PENDING_TRANSACTION));
+    const listed = await Promise.all(
+      chunks.map(async (chunk) => {
+        try {
+          await this.table.submitTransaction(
+            chunk.flatMap((doc): TransactionAction[] => [
+              ["create", pendingEntity(doc)],
+              ["create", statusIndexRow(doc)],
+            ]),
+          );
+          return chunk.map(() => true);
+        } catch (error) {
+          if (!isStatus(error, 409)) throw error;
+          await pMap(chunk, (doc) => this.insert(pendingEntity(doc)), {
+            concurrency: BATCH_WRITES_IN_FLIGHT,
+          });
+          return chunk.map(() => false);
+        }
+      }),
+    );
+    return listed.flat();
+  }
+
+  private async settle(
+    doc: StatusDocument,
+    etag: string | undefined,
+    listed: boolean,
+  ): Promise<CreateResult> {
+    if (etag === undefined) return this.repeated(doc, listed);
+    // A pending row left by an earlier accept that failed half-way refused the transaction.
+    if (!listed) await this.insert(statusIndexRow(doc));
+    return { created: true, etag };
   }
 
   /** The stored document of a repeated create, after putting its queued index row right (see below). */
@@ -159,31 +200,6 @@ export class TableStatusStore implements StatusStore {
         throw error;
       },
     );
-  }
-
-  /**
-   * Inserts rows that share one partition, 100 to a transaction; a transaction refused because a row
-   * exists (a repeat in the batch) is done again row by row, so each row's insert is judged on its own.
-   * Answers, per row, whether this call inserted it.
-   */
-  private async insertAll(rows: readonly { partitionKey: string; rowKey: string }[]): Promise<boolean[]> {
-    const chunks: (typeof rows)[] = [];
-    for (let at = 0; at < rows.length; at += MAX_TRANSACTION)
-      chunks.push(rows.slice(at, at + MAX_TRANSACTION));
-    const inserted = await Promise.all(
-      chunks.map(async (chunk) => {
-        try {
-          await this.table.submitTransaction(chunk.map((row): TransactionAction => ["create", row]));
-          return chunk.map(() => true);
-        } catch (error) {
-          if (!isStatus(error, 409)) throw error;
-          return pMap(chunk, async (row) => (await this.insert(row)) !== undefined, {
-            concurrency: BATCH_WRITES_IN_FLIGHT,
-          });
-        }
-      }),
-    );
-    return inserted.flat();
   }
 
   async get(id: string): Promise<StoredStatus | undefined> {
@@ -237,7 +253,8 @@ export class TableStatusStore implements StatusStore {
     const found: PendingChange[] = [];
     const rows = this.table.listEntities<PendingEntity>({
       queryOptions: {
-        filter: odata`PartitionKey eq ${PENDING_PARTITION} and Timestamp lt ${before}`,
+        // The queued index rows share the partition, after every id (query/keys.ts).
+        filter: odata`PartitionKey eq ${PENDING_PARTITION} and RowKey lt ${QUEUED_PREFIX} and Timestamp lt ${before}`,
         select: ["RowKey", "Timestamp"],
       },
     });

@@ -3,7 +3,7 @@ import pMap from "p-map";
 import { isStatus } from "../../storage/rows.ts";
 import { type Outcome, STATUSES, type Status } from "../model.ts";
 import { type Filters, planFor, rowKeyRange, type Source } from "./filters.ts";
-import { createdAtOfRowKey, type IndexRow, STATUS_INDEX } from "./keys.ts";
+import { createdAtOfRowKey, type IndexRow, statusIndexPlace } from "./keys.ts";
 import { type Fetched, keepChange, mergeRound } from "./merge.ts";
 import type { ChangeSummary } from "./schema.ts";
 import type { Counted } from "./summary.ts";
@@ -118,16 +118,18 @@ export class ChangeQueries {
     const found = new Map<string, { status: Status; row: Row }[]>();
     await Promise.all(
       STATUSES.map(async (status) => {
+        const { partitionKey, prefix } = statusIndexPlace(status);
         const rows = this.table.listEntities<Row>({
           queryOptions: {
-            filter: odata`PartitionKey eq ${STATUS_INDEX + status} and RowKey gt ${range.above} and RowKey lt ${range.below}`,
+            filter: odata`PartitionKey eq ${partitionKey} and RowKey gt ${prefix + range.above} and RowKey lt ${prefix + range.below}`,
             select: ["RowKey", "Timestamp", "outcome", "rateLimitRetries"],
           },
         });
         for await (const row of rows) {
-          const list = found.get(row.rowKey) ?? [];
+          const key = row.rowKey.slice(prefix.length);
+          const list = found.get(key) ?? [];
           list.push({ status, row });
-          found.set(row.rowKey, list);
+          found.set(key, list);
         }
       }),
     );
@@ -155,7 +157,8 @@ export class ChangeQueries {
 
   /** Up to `size` rows of one source after `after`, and whether it may hold more. */
   private async fetch(source: Source, after: string, below: string, size: number): Promise<Fetched<Row>> {
-    let filter = odata`PartitionKey eq ${source.partitionKey} and RowKey gt ${after} and RowKey lt ${below}`;
+    const { partitionKey, prefix } = source;
+    let filter = odata`PartitionKey eq ${partitionKey} and RowKey gt ${prefix + after} and RowKey lt ${prefix + below}`;
     // Column names come from Source's fixed set; only the values need quoting (OData doubles a quote).
     for (const [column, value] of Object.entries(source.where)) {
       filter += ` and ${column} eq '${value.replaceAll("'", "''")}'`;
@@ -166,7 +169,8 @@ export class ChangeQueries {
     for await (const page of this.table
       .listEntities<Row>({ queryOptions: { filter, select: LISTED_COLUMNS } })
       .byPage({ maxPageSize: size })) {
-      rows.push(...page);
+      // Without the partition's prefix, RowKeys of every source compare (and resume) alike.
+      rows.push(...page.map((row) => ({ ...row, rowKey: row.rowKey.slice(prefix.length) })));
       more = page.continuationToken !== undefined;
       if (rows.length >= size || !more || ++pages >= MAX_SERVICE_PAGES) break;
     }
@@ -199,7 +203,9 @@ export class ChangeQueries {
     );
     await Promise.all(
       stale.map(({ row, source }) =>
-        this.table.deleteEntity(source.partitionKey, row.rowKey, { etag: row.etag }).catch(() => undefined),
+        this.table
+          .deleteEntity(source.partitionKey, source.prefix + row.rowKey, { etag: row.etag })
+          .catch(() => undefined),
       ),
     );
   }

@@ -119,23 +119,30 @@ describe("choosing partitions", () => {
     const plan = planFor({ status: ["held", "queued"], itwinId: ITWIN, source: "hr" });
     expect(plan.statuses).toBeUndefined();
     expect(plan.sources).toEqual([
-      { partitionKey: "ix-status|held", status: "held", where: { itwinId: ITWIN, source: "hr" } },
-      { partitionKey: "ix-status|queued", status: "queued", where: { itwinId: ITWIN, source: "hr" } },
+      { partitionKey: "ix-status|held", prefix: "", status: "held", where: { itwinId: ITWIN, source: "hr" } },
+      // Queued rows sit beside the pending rows, written in one transaction with them at accept.
+      {
+        partitionKey: "pending-changes",
+        prefix: "~q|",
+        status: "queued",
+        where: { itwinId: ITWIN, source: "hr" },
+      },
     ]);
   });
 
   it("prefers an iTwin's partition, then a person's, each with the changes no worker has taken yet", () => {
     expect(planFor({ itwinId: ITWIN, email: "bob@corp.example", action: "add" }).sources).toEqual([
-      { partitionKey: `ix-itwin|${ITWIN}`, where: { action: "add", email: "bob@corp.example" } },
+      { partitionKey: `ix-itwin|${ITWIN}`, prefix: "", where: { action: "add", email: "bob@corp.example" } },
       {
-        partitionKey: "ix-status|queued",
+        partitionKey: "pending-changes",
+        prefix: "~q|",
         status: "queued",
         where: { action: "add", itwinId: ITWIN, email: "bob@corp.example" },
       },
     ]);
     expect(partitions({ email: "bob@corp.example" })).toEqual([
       "ix-email|bob@corp.example",
-      "ix-status|queued",
+      "pending-changes",
     ]);
   });
 
