@@ -127,7 +127,11 @@ Ctrl-C or a timeout and it resumes, sending nothing twice. Progress goes to stde
         );
       } catch (error) {
         progress.clear();
-        context.err(`stopped by an error; run the same command again to resume (nothing is sent twice)`);
+        context.err(
+          options.file === undefined
+            ? "stopped by an error; the change may have reached the service: owner-changes list --email <address> shows it"
+            : `stopped by an error; to resume, run again (nothing is sent twice):\n  ${resumeCommand(context.argv)}`,
+        );
         throw error;
       } finally {
         stopListening();
@@ -143,16 +147,7 @@ Ctrl-C or a timeout and it resumes, sending nothing twice. Progress goes to stde
             );
       if (context.json(command)) context.out(JSON.stringify(jsonReport(report, options, code)));
       else context.out(summary(report, options.file === undefined));
-      const resume = `owner-changes ${context.argv.map(quote).join(" ")}`;
-      if (report.interrupted) {
-        context.err(
-          `interrupted: ${accepted(report)} of ${report.lines.length} accepted. To resume, run again (nothing is sent twice):\n  ${resume}`,
-        );
-      } else if (report.timedOut) {
-        context.err(
-          `--timeout passed with changes still pending; to keep following them, run again:\n  ${resume}`,
-        );
-      }
+      if (report.interrupted || report.timedOut) context.err(stopHint(report, options, context.argv));
       context.setExit(code);
     });
 }
@@ -202,6 +197,31 @@ async function changesToSend(
 
 function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+}
+
+/**
+ * How to go on after Ctrl-C or `--timeout`. A file's keys derive from its content, so running the same
+ * command again resumes; a single change without --id gets a new key per run, so it is followed by id.
+ */
+function stopHint(report: SubmissionReport, options: SubmitOptions, argv: readonly string[]): string {
+  const what = report.interrupted
+    ? `interrupted: ${accepted(report)} of ${report.lines.length} accepted.`
+    : "--timeout passed with changes still pending.";
+  if (options.file !== undefined || options.id !== undefined) {
+    return `${what} To resume, run again (nothing is sent twice):\n  ${resumeCommand(argv)}`;
+  }
+  const id = report.lines[0]?.requestId;
+  return id === undefined
+    ? `${what} The change may have reached the service: owner-changes list --email ${options.email} shows it`
+    : `${what} Follow it with: owner-changes status ${id}`;
+}
+
+/** The command line as given, with a --key value left out: hints end up in terminals and logs. */
+export function resumeCommand(argv: readonly string[]): string {
+  const shown = argv.map((arg, index) =>
+    argv[index - 1] === "--key" ? "<key>" : arg.startsWith("--key=") ? "--key=<key>" : arg,
+  );
+  return `owner-changes ${shown.map(quote).join(" ")}`;
 }
 
 function quote(arg: string): string {

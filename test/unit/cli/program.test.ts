@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { resumeCommand } from "../../../ops/cli/commands/submit.ts";
 import { runCli } from "../../../ops/cli/program.ts";
 import { runTestCli, testIo } from "../../support/cli-io.ts";
 import { FakeClock } from "../../support/fake-clock.ts";
@@ -221,6 +222,33 @@ describe("owner-changes command line", () => {
     expect(clock.sleeps).toEqual([2000, 2000, 1000]);
     expect(run.stdout).toMatch(/queued\s+3/);
     expect(run.stderr).toContain("--timeout passed with changes still pending");
+  });
+
+  it("follows a single change by id after --timeout, and never repeats a key in a hint", async () => {
+    const clock = new FakeClock();
+    const single = await runTestCli(
+      [
+        "--key",
+        "s3cret",
+        "submit",
+        "--itwin",
+        ITWIN,
+        "--email",
+        "a@corp.example",
+        "--action",
+        "add",
+        "--timeout",
+        "2",
+      ],
+      { fetch: fakeService({ stuck: true }).fetch, clock },
+    );
+    expect(single.code).toBe(5);
+    expect(single.stderr).toMatch(
+      /--timeout passed with changes still pending\. Follow it with: owner-changes status k-\S+\n$/,
+    );
+    expect(resumeCommand(["--key", "s3cret", "submit", "--file", "a b.csv", "--key=s3cret"])).toBe(
+      "owner-changes --key '<key>' submit --file 'a b.csv' '--key=<key>'",
+    );
   });
 
   it("maps the service's answers to exit codes: 404 is 1, no answer is 4, a fault of its own 70", async () => {
