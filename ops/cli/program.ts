@@ -129,7 +129,7 @@ export function buildProgram(context: Context): Command {
     .addOption(
       new Option(
         "--key <key>",
-        "function key (x-functions-key); approve, reject and poison need the master key",
+        "function key (x-functions-key; approve, reject and poison need the master key); prefer the variable or a profile, a flag shows in the process list",
       ).env("OWNER_CHANGES_KEY"),
     )
     .addOption(
