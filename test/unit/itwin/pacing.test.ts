@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Membership } from "../../../src/itwin/budget-split.ts";
+import { type Membership, shareOf } from "../../../src/itwin/budget-split.ts";
 import { BOUNDARY_GUARD_MS, PacingGate, PROBE_SLOT_MS } from "../../../src/itwin/pacing.ts";
 
 /** `count` admitted processes p0, p1, …; this one is `p<self>`. */
@@ -408,6 +408,23 @@ describe("PacingGate from a cold start", () => {
     expect(gate.waitTime(T + 350)).toBe(650);
   });
 
+  it("keeps the first seed until an answer, and publishes nothing before limit, window and reset are known", () => {
+    const gate = new PacingGate();
+    gate.seed({ limit: 50, windowMs: 1000, resetAt: T }, T);
+    gate.seed({ limit: 70, windowMs: 1000, resetAt: T }, T);
+    expect(gate.learned()?.limit).toBe(50);
+
+    const countsOnly = new PacingGate();
+    countsOnly.observe({ remaining: 5 }, T);
+    expect(countsOnly.learned()).toBeUndefined();
+    const noWindow = new PacingGate();
+    noWindow.observe({ remaining: 5, resetAt: T + 1000 }, T);
+    expect(noWindow.learned()).toBeUndefined();
+    const noReset = new PacingGate();
+    noReset.observe({ remaining: 5, windowMs: 1000 }, T);
+    expect(noReset.learned()).toBeUndefined();
+  });
+
   it("ignores a seed once it has a budget of its own, and lets an explicit limit replace a seed", () => {
     const own = new PacingGate();
     own.observe({ limit: 20, remaining: 19, resetAt: T + 1000, windowMs: 1000 }, T);
@@ -426,8 +443,137 @@ describe("PacingGate from a cold start", () => {
     gate.seed({ limit: 50, windowMs: 1000, resetAt: T }, T);
     expect(learned).toBe(0);
     gate.observe({ remaining: 49, resetAt: T + 1000, windowMs: 1000 }, T);
+    expect(learned).toBe(1);
     gate.observe({ remaining: 48, resetAt: T + 1000, windowMs: 1000 }, T);
     expect(learned).toBe(1);
     expect(new PacingGate().learned()).toBeUndefined();
+
+    let unseeded = 0;
+    const fresh = new PacingGate({ onLearned: () => (unseeded += 1) });
+    fresh.observe({}, T);
+    expect(unseeded).toBe(0);
+    fresh.observe({ remaining: 9, resetAt: T + 1000, windowMs: 1000 }, T);
+    expect(unseeded).toBe(1);
+  });
+});
+
+describe("PacingGate near a window's end", () => {
+  /** Limit `limit` for `count` processes; this one is p0; the first window ends at 1000. */
+  const gateFor = (limit: number, count = 1) => {
+    const gate = new PacingGate({ membersFor: () => members(count, 0) });
+    gate.observe({ limit, remaining: limit - 1, resetAt: 1000, windowMs: 1000 }, 0, 0);
+    gate.release();
+    return gate;
+  };
+
+  it("carries every call sent inside the guard, and no more than those", () => {
+    const gate = gateFor(8);
+    gate.take(800);
+    gate.take(850);
+    gate.take(1000 - BOUNDARY_GUARD_MS);
+    // The window 1000-2000 starts with the two carried calls counted.
+    expect(callsLetThrough(gate, 1010)).toBe(6);
+  });
+
+  it("gives a carried call back when its answer arrives before the reset, about the window it was sent in", () => {
+    const gate = gateFor(4);
+    gate.take(800);
+    gate.observe({ limit: 4, remaining: 2, resetAt: 1000, windowMs: 1000 }, 900, 800);
+    expect(callsLetThrough(gate, 1010)).toBe(4);
+  });
+
+  it("gives back only for calls sent inside the guard before that reset", () => {
+    const gate = gateFor(4);
+    gate.take(800);
+    // Answers about the window ending at 1000 to calls sent at its guard's start and at the reset itself.
+    gate.observe({ limit: 4, remaining: 2, resetAt: 1000, windowMs: 1000 }, 1010, 1000 - BOUNDARY_GUARD_MS);
+    gate.observe({ limit: 4, remaining: 2, resetAt: 1000, windowMs: 1000 }, 1010, 1000);
+    expect(callsLetThrough(gate, 1010)).toBe(3);
+  });
+
+  it("gives back one call per answer after the reset, and none beyond what was carried", () => {
+    const gate = gateFor(8);
+    gate.take(800);
+    gate.take(850);
+    gate.observe({ limit: 8, remaining: 5, resetAt: 1000, windowMs: 1000 }, 1010, 800);
+    expect(callsLetThrough(gate, 1010)).toBe(7);
+
+    const spent = gateFor(8);
+    spent.take(800);
+    spent.observe({ limit: 8, remaining: 6, resetAt: 1000, windowMs: 1000 }, 900, 800);
+    spent.take(1010);
+    // Nothing carried is left: an answer about the earlier window gives nothing back.
+    spent.observe({ limit: 8, remaining: 6, resetAt: 1000, windowMs: 1000 }, 1020, 810);
+    expect(callsLetThrough(spent, 1020)).toBe(7);
+  });
+
+  it("forgets what it carried when a whole window passed without a call", () => {
+    const gate = gateFor(4);
+    gate.take(900);
+    expect(callsLetThrough(gate, 2500)).toBe(4);
+  });
+
+  it("near the reset, stops at its part of the next window even when this one has room", () => {
+    // Alone in the window ending at 1000 (part 4), one of two in the next (part 2).
+    const gate = new PacingGate({
+      membersFor: (windowStart) => (windowStart < 1000 ? members(1, 0) : members(2, 0)),
+    });
+    gate.observe({ limit: 4, remaining: 3, resetAt: 1000, windowMs: 1000 }, 0, 0);
+    gate.release();
+    expect(callsLetThrough(gate, 1000 - BOUNDARY_GUARD_MS + 1)).toBe(2);
+    expect(gate.waitTime(1000 - BOUNDARY_GUARD_MS + 1)).toBe(BOUNDARY_GUARD_MS - 1);
+  });
+
+  it("is not near the reset at exactly the guard's length before it", () => {
+    const gate = new PacingGate({
+      membersFor: (windowStart) => (windowStart < 1000 ? members(1, 0) : { members: ["p1"], self: "p0" }),
+    });
+    gate.observe({ limit: 4, remaining: 3, resetAt: 1000, windowMs: 1000 }, 0, 0);
+    gate.release();
+    expect(gate.waitTime(1000 - BOUNDARY_GUARD_MS)).toBe(0);
+    expect(gate.waitTime(1000 - BOUNDARY_GUARD_MS + 1)).toBe(BOUNDARY_GUARD_MS - 1);
+  });
+
+  it("asks for the members of each window by its start, and splits by the window's index", () => {
+    const asked: number[] = [];
+    const fixed = members(2, 0);
+    const gate = new PacingGate({
+      membersFor: (windowStart) => {
+        asked.push(windowStart);
+        return fixed;
+      },
+    });
+    gate.observe({ limit: 3, remaining: 2, resetAt: 1000, windowMs: 1000 }, 0, 0);
+    gate.release();
+    const parts = [1, 2, 3, 4, 5, 6, 7, 8].map((window) => callsLetThrough(gate, window * 1000 + 10));
+    const expected = [1, 2, 3, 4, 5, 6, 7, 8].map((window) => shareOf(3, fixed, window + 1));
+    expect(parts).toEqual(expected);
+    expect(new Set(parts)).toEqual(new Set([1, 2]));
+    expect(asked).toContain(8000);
+    expect(asked.every((start) => start % 1000 === 0)).toBe(true);
+  });
+
+  it("takes a larger explicit limit at once within a window, and keeps its own against a smaller one", () => {
+    const gate = gateFor(4);
+    gate.observe({ limit: 8, remaining: 6, resetAt: 1000, windowMs: 1000 }, 10);
+    // 8 less the first answer's own call.
+    expect(callsLetThrough(gate, 10)).toBe(7);
+    gate.observe({ limit: 2, remaining: 0, resetAt: 2000, windowMs: 1000 }, 1010);
+    expect(gate.learned()?.limit).toBe(8);
+  });
+
+  it("without a window length, splits by the members of now", () => {
+    const asked: number[] = [];
+    const gate = new PacingGate({
+      membersFor: (windowStart) => {
+        asked.push(windowStart);
+        return members(2, 0);
+      },
+    });
+    gate.observe({ limit: 6, remaining: 5, resetAt: 1000 }, 0, 0);
+    gate.release();
+    // Half of 6, less the first answer's own call.
+    expect(callsLetThrough(gate, 500)).toBe(2);
+    expect(asked).toContain(500);
   });
 });
