@@ -9,7 +9,7 @@ import {
   ITWIN_INDEX,
   indexRow,
   PENDING_PARTITION,
-  QUEUED_PREFIX,
+  pendingRow,
   statusIndexRow,
 } from "./query/keys.ts";
 import { isTerminal } from "./status.ts";
@@ -24,8 +24,8 @@ import { isTerminal } from "./status.ts";
  */
 
 const STATUS_ROW = "status";
-/** Changes per transaction of pending and queued rows: two actions each, and Table Storage allows 100. */
-const PENDING_TRANSACTION = 50;
+/** Table Storage's limit on the actions of one entity-group transaction. */
+const MAX_TRANSACTION = 100;
 /** Single writes (or, in accept, job sends) of one batch in flight at once. */
 export const BATCH_WRITES_IN_FLIGHT = 10;
 
@@ -86,30 +86,26 @@ export class TableStatusStore implements StatusStore {
   constructor(private readonly table: TableClient) {}
 
   /**
-   * Inserts a new document, lists it as pending and indexes it as queued; when the id exists already,
-   * returns the stored one instead. One round trip: the document beside one transaction holding the
-   * pending row and the queued row (query/keys.ts). A pending row without a document is dropped by
-   * recovery, a queued row without one by the query, and a failure of either throws, so the caller's
-   * retry writes what is missing.
+   * Inserts a new document and lists it as pending (the pending row is also its queued index row:
+   * query/keys.ts); when the id exists already, returns the stored one instead. The two writes go side
+   * by side: a pending row without a document is dropped by recovery, and a failure of either throws,
+   * so the caller's retry writes the missing one.
    */
   async create(doc: StatusDocument, fingerprint: string): Promise<CreateResult> {
-    const [etag, listed] = await Promise.all([
-      this.insert(toEntity(doc, fingerprint)),
-      this.listAsPending([doc]),
-    ]);
-    return this.settle(doc, etag, listed[0] === true);
+    const [etag] = await Promise.all([this.insert(toEntity(doc, fingerprint)), this.insert(pendingRow(doc))]);
+    return etag === undefined ? this.repeated(doc.id) : { created: true, etag };
   }
 
   /**
-   * One round of writes for a batch: the documents one by one (each its own partition), the pending and
-   * queued rows as transactions in their shared partition. An id twice in one batch goes through
-   * `create` after the rest, where it meets the first as a repeat.
+   * One round of writes for a batch: the documents one by one (each its own partition), the pending rows
+   * as entity-group transactions of up to 100 in their shared partition. An id twice in one batch goes
+   * through `create` after the rest, where it meets the first as a repeat.
    */
   async createMany(items: readonly { doc: StatusDocument; fingerprint: string }[]): Promise<CreateResult[]> {
     const firstAt = new Map<string, number>();
     for (const [index, { doc }] of items.entries()) if (!firstAt.has(doc.id)) firstAt.set(doc.id, index);
     const first = [...firstAt.values()].map((index) => items[index] as (typeof items)[number]);
-    const [created, listed] = await Promise.all([
+    const [created] = await Promise.all([
       pMap(first, ({ doc, fingerprint }) => this.insert(toEntity(doc, fingerprint)), {
         concurrency: BATCH_WRITES_IN_FLIGHT,
       }),
@@ -117,7 +113,10 @@ export class TableStatusStore implements StatusStore {
     ]);
     const settled = await pMap(
       first,
-      ({ doc }, index) => this.settle(doc, created[index], listed[index] === true),
+      ({ doc }, index): CreateResult | Promise<CreateResult> => {
+        const etag = created[index];
+        return etag === undefined ? this.repeated(doc.id) : { created: true, etag };
+      },
       { concurrency: BATCH_WRITES_IN_FLIGHT },
     );
     const byId = new Map(first.map(({ doc }, index) => [doc.id, settled[index] as CreateResult]));
@@ -133,61 +132,32 @@ export class TableStatusStore implements StatusStore {
   }
 
   /**
-   * Each change's pending row and queued row, both in `pending-changes`, as transactions of 50 changes
-   * (100 actions, Table Storage's limit). Inserts, not upserts: a repeat must not refresh the pending
-   * row, or a sender retrying more often than RECOVERY_AFTER_SECONDS would keep its crashed change from
-   * ever looking overdue. A transaction refused because a row exists (a repeat) is done again with the
-   * pending rows alone, one by one. Answers, per change, whether its queued row was written.
+   * Pending rows as transactions of 100 (Table Storage's limit). Inserts, not upserts: a repeat must not
+   * refresh a pending row, or a sender retrying more often than RECOVERY_AFTER_SECONDS would keep its
+   * crashed change from ever looking overdue. A transaction refused because a row exists (a repeat in
+   * the batch) is done again row by row, so each row's insert is judged on its own.
    */
-  private async listAsPending(docs: readonly StatusDocument[]): Promise<boolean[]> {
+  private async listAsPending(docs: readonly StatusDocument[]): Promise<void> {
     const chunks: StatusDocument[][] = [];
-    for (let at = 0; at < docs.length; at += PENDING_TRANSACTION)
-      chunks.push(docs.slice(at, at + PENDING_TRANSACTION));
-    const listed = await Promise.all(
+    for (let at = 0; at < docs.length; at += MAX_TRANSACTION)
+      chunks.push(docs.slice(at, at + MAX_TRANSACTION));
+    await Promise.all(
       chunks.map(async (chunk) => {
         try {
           await this.table.submitTransaction(
-            chunk.flatMap((doc): TransactionAction[] => [
-              ["create", pendingEntity(doc)],
-              ["create", statusIndexRow(doc)],
-            ]),
+            chunk.map((doc): TransactionAction => ["create", pendingRow(doc)]),
           );
-          return chunk.map(() => true);
         } catch (error) {
           if (!isStatus(error, 409)) throw error;
-          await pMap(chunk, (doc) => this.insert(pendingEntity(doc)), {
-            concurrency: BATCH_WRITES_IN_FLIGHT,
-          });
-          return chunk.map(() => false);
+          await pMap(chunk, (doc) => this.insert(pendingRow(doc)), { concurrency: BATCH_WRITES_IN_FLIGHT });
         }
       }),
     );
-    return listed.flat();
   }
 
-  private async settle(
-    doc: StatusDocument,
-    etag: string | undefined,
-    listed: boolean,
-  ): Promise<CreateResult> {
-    if (etag === undefined) return this.repeated(doc, listed);
-    // A pending row left by an earlier accept that failed half-way refused the transaction.
-    if (!listed) await this.insert(statusIndexRow(doc));
-    return { created: true, etag };
-  }
-
-  /** The stored document of a repeated create, after putting its queued index row right (see below). */
-  private async repeated(attempt: StatusDocument, wroteIndexRow: boolean): Promise<CreateResult> {
-    const existing = await this.get(attempt.id);
-    if (existing === undefined) throw new Error(`status of ${attempt.id} conflicts but cannot be read`);
-    // The repeat's index row is keyed by its own arrival time, not the change's: it goes. The stored
-    // document's row is written again, which mends a first accept whose index write failed.
-    const right = statusIndexRow(existing.doc);
-    const ours = statusIndexRow(attempt);
-    await Promise.all([
-      this.table.upsertEntity(right, "Replace"),
-      wroteIndexRow && ours.rowKey !== right.rowKey ? this.remove(ours.partitionKey, ours.rowKey) : undefined,
-    ]);
+  private async repeated(id: string): Promise<CreateResult> {
+    const existing = await this.get(id);
+    if (existing === undefined) throw new Error(`status of ${id} conflicts but cannot be read`);
     return { created: false, existing };
   }
 
@@ -227,7 +197,8 @@ export class TableStatusStore implements StatusStore {
     // Every document written here is a transition (status.ts), which appended exactly one entry.
     const previous = doc.history.at(-2)?.status;
     const moved = previous !== undefined && previous !== doc.status;
-    const first: IndexRow[] = moved ? [statusIndexRow(doc)] : [];
+    // `queued` has no row of its own: the pending row stands for it until the change is finished.
+    const first: IndexRow[] = moved && doc.status !== "queued" ? [statusIndexRow(doc)] : [];
     if (previous === "queued" && moved) {
       first.push(indexRow(doc, ITWIN_INDEX + doc.itwinId), indexRow(doc, EMAIL_INDEX + doc.email));
     }
@@ -240,7 +211,7 @@ export class TableStatusStore implements StatusStore {
       if (isStatus(error, 412)) throw new ConcurrentUpdateError(`status of ${doc.id}`);
       throw error;
     }
-    const old = moved ? statusIndexRow({ ...doc, status: previous }) : undefined;
+    const old = moved && previous !== "queued" ? statusIndexRow({ ...doc, status: previous }) : undefined;
     await Promise.all([
       old && this.remove(old.partitionKey, old.rowKey).catch(() => undefined),
       isTerminal(doc.status) ? this.forgetPending(doc.id).catch(() => undefined) : undefined,
@@ -253,8 +224,7 @@ export class TableStatusStore implements StatusStore {
     const found: PendingChange[] = [];
     const rows = this.table.listEntities<PendingEntity>({
       queryOptions: {
-        // The queued index rows share the partition, after every id (query/keys.ts).
-        filter: odata`PartitionKey eq ${PENDING_PARTITION} and RowKey lt ${QUEUED_PREFIX} and Timestamp lt ${before}`,
+        filter: odata`PartitionKey eq ${PENDING_PARTITION} and Timestamp lt ${before}`,
         select: ["RowKey", "Timestamp"],
       },
     });
@@ -311,10 +281,6 @@ export class TableStatusStore implements StatusStore {
   async ping(): Promise<void> {
     await this.get("health-probe");
   }
-}
-
-function pendingEntity(doc: StatusDocument): PendingEntity {
-  return { partitionKey: PENDING_PARTITION, rowKey: doc.id, acceptedAt: doc.createdAt };
 }
 
 function toEntity(doc: StatusDocument, fingerprint: string): StatusEntity {

@@ -218,7 +218,7 @@ describe("a batch's records", () => {
     expect(await ids({ status: ["queued"], source: "hr" })).toEqual([]);
     const pending = (await store.listPending(new Date(Date.now() + 60_000), 1000)).map((p) => p.id);
     expect(pending).toEqual(expect.arrayContaining([idOf(20), idOf(21), idOf(22)]));
-    // The queued index rows beside them are not mistaken for pending changes by crash recovery.
+    // They carry the index columns now; crash recovery still reads request ids from them.
     expect(pending.filter((id) => !REQUEST_ID_PATTERN.test(id))).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type * as z from "zod";
 import { type FieldError, fieldErrors, STATUSES, type Status } from "../model.ts";
-import { EMAIL_INDEX, ITWIN_INDEX, invertedTime, statusIndexPlace } from "./keys.ts";
+import { EMAIL_INDEX, ITWIN_INDEX, invertedTime, PENDING_PARTITION, STATUS_INDEX } from "./keys.ts";
 import { type ListQuery, listQuerySchema } from "./schema.ts";
 
 /**
@@ -138,8 +138,11 @@ export function rowKeyRange(filters: Pick<Filters, "since" | "until">): { above:
 /** One partition to read: equality conditions on its immutable columns, and the status it stands for. */
 export interface Source {
   partitionKey: string;
-  /** What the partition's RowKeys start with before `<inverted time>|<id>` (query/keys.ts). */
-  prefix: string;
+  /**
+   * The pending rows (keyed by id, so not in time order): read whole, they are the changes in flight,
+   * and ordered by the reader. They stand for `queued` (query/keys.ts).
+   */
+  pending?: true;
   where: Partial<Record<"itwinId" | "email" | "action" | "source", string>>;
   /** For an `ix-status|` partition: a row there is only current when the document has this status. */
   status?: Status;
@@ -168,15 +171,19 @@ export function planFor(filters: Filters): Plan {
   if (filters.itwinId !== undefined) person.itwinId = filters.itwinId;
   if (filters.email !== undefined) person.email = filters.email;
   const byStatus = (statuses: readonly Status[], where: Source["where"]): Source[] =>
-    statuses.map((status) => ({ ...statusIndexPlace(status), where, status }));
+    statuses.map((status) =>
+      status === "queued"
+        ? { partitionKey: PENDING_PARTITION, pending: true, where, status }
+        : { partitionKey: STATUS_INDEX + status, where, status },
+    );
 
   const { status } = filters;
   if (status?.every((s) => LIVE.includes(s))) return { sources: byStatus(status, person) };
   const own =
     filters.itwinId !== undefined
-      ? { partitionKey: ITWIN_INDEX + filters.itwinId, prefix: "", where: withoutKey(person, "itwinId") }
+      ? { partitionKey: ITWIN_INDEX + filters.itwinId, where: withoutKey(person, "itwinId") }
       : filters.email !== undefined
-        ? { partitionKey: EMAIL_INDEX + filters.email, prefix: "", where: withoutKey(person, "email") }
+        ? { partitionKey: EMAIL_INDEX + filters.email, where: withoutKey(person, "email") }
         : undefined;
   if (own === undefined) return { sources: byStatus(status ?? STATUSES, common) };
   const notTaken = status === undefined || status.includes("queued") ? byStatus(["queued"], person) : [];

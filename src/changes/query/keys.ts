@@ -1,27 +1,26 @@
-import type { Status, StatusDocument } from "../model.ts";
+import type { StatusDocument } from "../model.ts";
 
 /**
- * Where the query API's index rows live, and what they hold (design §3, "The query API"). Pure. They share the status
- * table with the documents, in partitions of their own:
+ * Where the query API's index rows live, and what they hold (design §3, "The query API"). Pure. They
+ * share the status table with the documents:
  *
- * - `ix-status|<status>`: one row per change under its current status, except `queued`, whose rows are
- *   in the `pending-changes` partition under the RowKey prefix `~q|` (after every id, so crash recovery's
- *   reads of that partition stop before them): accept writes a change's pending row and its queued row
- *   in one entity-group transaction, so indexing adds no request to the intake. Every status change
- *   writes the new row before the document and deletes the old one after it, so the row for a
+ * - The pending row (`pending-changes`, RowKey = id) every change has from accept until it is finished
+ *   carries the index columns too. It is what finds a `queued` change: accept writes nothing it did not
+ *   write before (a batch's pending rows are one entity-group transaction per 100), so indexing costs
+ *   the intake no request. It is not ordered by time, but it holds only the changes in flight.
+ * - `ix-status|<status>` for every other status: one row per change under its current status. A status
+ *   change writes the new row before the document and deletes the old one after it, so the row for a
  *   document's status always exists (a crash leaves a stale duplicate, never a gap).
- * - `ix-itwin|<itwinId>` and `ix-email|<email>`: written when a change first leaves `queued`, by the
- *   worker, not at accept: per-person rows would be up to 100 single writes per accepted batch. Until then
- *   the change is among the queued rows, which a by-iTwin or by-email query reads too (filtered there).
+ * - `ix-itwin|<itwinId>` and `ix-email|<email>`: written by the worker when a change first leaves
+ *   `queued`. Not at accept: per-person rows would be up to 100 single writes per accepted batch. Until
+ *   then a by-iTwin or by-person query finds the change by its pending row.
  *
- * RowKey = `<inverted createdAt ms, 13 digits>|<id>` in every partition, so a range query reads newest
- * first, a time range is a RowKey range, and one keyset cursor resumes any mix of partitions.
+ * RowKey = `<inverted createdAt ms, 13 digits>|<id>` in the ordered partitions, so a range query reads
+ * newest first, a time range is a RowKey range, and one keyset cursor resumes any mix of partitions.
  */
 
 export const STATUS_INDEX = "ix-status|";
 export const PENDING_PARTITION = "pending-changes";
-/** Sorts after every request id (`r-…`, `k-…`), so the pending rows come first in their partition. */
-export const QUEUED_PREFIX = "~q|";
 export const ITWIN_INDEX = "ix-itwin|";
 export const EMAIL_INDEX = "ix-email|";
 
@@ -74,18 +73,15 @@ export function indexRow(doc: StatusDocument, partitionKey: string): IndexRow {
   return row;
 }
 
-/** Where a status's index rows are: a partition, and the prefix of their RowKeys there. */
-export function statusIndexPlace(status: Status): { partitionKey: string; prefix: string } {
-  return status === "queued"
-    ? { partitionKey: PENDING_PARTITION, prefix: QUEUED_PREFIX }
-    : { partitionKey: STATUS_INDEX + status, prefix: "" };
-}
-
+/** A change's row under its status; `queued` has none of its own (its pending row stands for it). */
 export function statusIndexRow(doc: StatusDocument): IndexRow {
-  const place = statusIndexPlace(doc.status);
-  const row = indexRow(doc, place.partitionKey);
-  row.rowKey = place.prefix + row.rowKey;
+  const row = indexRow(doc, STATUS_INDEX + doc.status);
   if (doc.outcome !== undefined) row.outcome = doc.outcome;
   if (doc.rateLimitRetries !== undefined) row.rateLimitRetries = doc.rateLimitRetries;
   return row;
+}
+
+/** The pending row: recovery's `acceptedAt` and the index columns, keyed by id. */
+export function pendingRow(doc: StatusDocument): IndexRow & { acceptedAt: string } {
+  return { ...indexRow(doc, PENDING_PARTITION), rowKey: doc.id, acceptedAt: doc.createdAt };
 }

@@ -3,7 +3,7 @@ import pMap from "p-map";
 import { isStatus } from "../../storage/rows.ts";
 import { type Outcome, STATUSES, type Status } from "../model.ts";
 import { type Filters, planFor, rowKeyRange, type Source } from "./filters.ts";
-import { createdAtOfRowKey, type IndexRow, statusIndexPlace } from "./keys.ts";
+import { createdAtOfRowKey, type IndexRow, indexRowKey, PENDING_PARTITION, STATUS_INDEX } from "./keys.ts";
 import { type Fetched, keepChange, mergeRound } from "./merge.ts";
 import type { ChangeSummary } from "./schema.ts";
 import type { Counted } from "./summary.ts";
@@ -66,15 +66,28 @@ export class ChangeQueries {
     const range = rowKeyRange(filters);
     let position = after !== undefined && after > range.above ? after : range.above;
     const items: ListedChange[] = [];
-    let examined = 0;
+    // The pending rows are read once, whole, and ordered here; each round takes its share of them.
+    const pending = new Map<Source, Row[]>();
+    for (const source of plan.sources) {
+      if (source.pending) pending.set(source, await this.readPending(source.where, range));
+    }
+    let examined = [...pending.values()].reduce((sum, rows) => sum + rows.length, 0);
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const budget = Math.floor((this.maxExamined - examined) / plan.sources.length);
       if (budget < 1) break;
       const size = Math.min(budget, Math.max(limit - items.length, 1));
       const fetched = await Promise.all(
-        plan.sources.map((source) => this.fetch(source, position, range.below, size)),
+        plan.sources.map((source) => {
+          const ordered = pending.get(source);
+          return ordered === undefined
+            ? this.fetch(source, position, range.below, size)
+            : take(ordered, position, size);
+        }),
       );
-      examined += fetched.reduce((sum, { rows }) => sum + rows.length, 0);
+      examined += fetched.reduce(
+        (sum, { rows }, index) => (plan.sources[index]?.pending ? sum : sum + rows.length),
+        0,
+      );
       const { rows, resume } = mergeRound(fetched, position);
       const byKey = new Map<string, { row: Row; source: Source }[]>();
       for (const { row, source } of rows) {
@@ -118,19 +131,22 @@ export class ChangeQueries {
     const found = new Map<string, { status: Status; row: Row }[]>();
     await Promise.all(
       STATUSES.map(async (status) => {
-        const { partitionKey, prefix } = statusIndexPlace(status);
+        const note = (row: Row) => {
+          const list = found.get(row.rowKey) ?? [];
+          list.push({ status, row });
+          found.set(row.rowKey, list);
+        };
+        if (status === "queued") {
+          for (const row of await this.readPending({}, range)) note(row);
+          return;
+        }
         const rows = this.table.listEntities<Row>({
           queryOptions: {
-            filter: odata`PartitionKey eq ${partitionKey} and RowKey gt ${prefix + range.above} and RowKey lt ${prefix + range.below}`,
+            filter: odata`PartitionKey eq ${STATUS_INDEX + status} and RowKey gt ${range.above} and RowKey lt ${range.below}`,
             select: ["RowKey", "Timestamp", "outcome", "rateLimitRetries"],
           },
         });
-        for await (const row of rows) {
-          const key = row.rowKey.slice(prefix.length);
-          const list = found.get(key) ?? [];
-          list.push({ status, row });
-          found.set(key, list);
-        }
+        for await (const row of rows) note(row);
       }),
     );
     const doubled = [...found].filter(([, list]) => list.length > 1);
@@ -157,25 +173,44 @@ export class ChangeQueries {
 
   /** Up to `size` rows of one source after `after`, and whether it may hold more. */
   private async fetch(source: Source, after: string, below: string, size: number): Promise<Fetched<Row>> {
-    const { partitionKey, prefix } = source;
-    let filter = odata`PartitionKey eq ${partitionKey} and RowKey gt ${prefix + after} and RowKey lt ${prefix + below}`;
-    // Column names come from Source's fixed set; only the values need quoting (OData doubles a quote).
-    for (const [column, value] of Object.entries(source.where)) {
-      filter += ` and ${column} eq '${value.replaceAll("'", "''")}'`;
-    }
+    const filter =
+      odata`PartitionKey eq ${source.partitionKey} and RowKey gt ${after} and RowKey lt ${below}` +
+      where(source.where);
     const rows: Row[] = [];
     let more = false;
     let pages = 0;
     for await (const page of this.table
       .listEntities<Row>({ queryOptions: { filter, select: LISTED_COLUMNS } })
       .byPage({ maxPageSize: size })) {
-      // Without the partition's prefix, RowKeys of every source compare (and resume) alike.
-      rows.push(...page.map((row) => ({ ...row, rowKey: row.rowKey.slice(prefix.length) })));
+      rows.push(...page);
       more = page.continuationToken !== undefined;
       if (rows.length >= size || !more || ++pages >= MAX_SERVICE_PAGES) break;
     }
     if (rows.length > size) return { rows: rows.slice(0, size), more: true };
     return { rows, more };
+  }
+
+  /**
+   * The pending rows matching `conditions` and created in the range, as index rows keyed like the others
+   * and in RowKey order. Rows written before they carried the index columns have no `createdAt`: skipped.
+   */
+  private async readPending(
+    conditions: Source["where"],
+    range: { above: string; below: string },
+  ): Promise<Row[]> {
+    const rows: Row[] = [];
+    const pending = this.table.listEntities<Row>({
+      queryOptions: {
+        filter: odata`PartitionKey eq ${PENDING_PARTITION}` + where(conditions),
+        select: LISTED_COLUMNS,
+      },
+    });
+    for await (const row of pending) {
+      if (typeof row.createdAt !== "string") continue;
+      const rowKey = indexRowKey(row.createdAt, row.rowKey);
+      if (rowKey > range.above && rowKey < range.below) rows.push({ ...row, rowKey });
+    }
+    return rows.sort((a, b) => (a.rowKey < b.rowKey ? -1 : 1));
   }
 
   private async current(id: string): Promise<Current | undefined> {
@@ -198,17 +233,29 @@ export class ChangeQueries {
     const stale = candidates.filter(
       ({ row, source }) =>
         source.status !== undefined &&
+        source.pending !== true &&
         source.status !== current &&
         this.now() - Date.parse(row.timestamp ?? "") > STALE_AFTER_MS,
     );
     await Promise.all(
       stale.map(({ row, source }) =>
-        this.table
-          .deleteEntity(source.partitionKey, source.prefix + row.rowKey, { etag: row.etag })
-          .catch(() => undefined),
+        this.table.deleteEntity(source.partitionKey, row.rowKey, { etag: row.etag }).catch(() => undefined),
       ),
     );
   }
+}
+
+/** Column equality conditions; the names come from Source's fixed set, values are quoted (OData doubles a quote). */
+function where(conditions: Source["where"]): string {
+  return Object.entries(conditions)
+    .map(([column, value]) => ` and ${column} eq '${value.replaceAll("'", "''")}'`)
+    .join("");
+}
+
+/** The next `size` of rows already in RowKey order, after `after`. */
+function take(ordered: readonly Row[], after: string, size: number): Fetched<Row> {
+  const rest = ordered.filter((row) => row.rowKey > after);
+  return { rows: rest.slice(0, size), more: rest.length > size };
 }
 
 function idOf(rowKey: string): string {

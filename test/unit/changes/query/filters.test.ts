@@ -119,11 +119,11 @@ describe("choosing partitions", () => {
     const plan = planFor({ status: ["held", "queued"], itwinId: ITWIN, source: "hr" });
     expect(plan.statuses).toBeUndefined();
     expect(plan.sources).toEqual([
-      { partitionKey: "ix-status|held", prefix: "", status: "held", where: { itwinId: ITWIN, source: "hr" } },
-      // Queued rows sit beside the pending rows, written in one transaction with them at accept.
+      { partitionKey: "ix-status|held", status: "held", where: { itwinId: ITWIN, source: "hr" } },
+      // A queued change is found by its pending row, which accept writes anyway.
       {
         partitionKey: "pending-changes",
-        prefix: "~q|",
+        pending: true,
         status: "queued",
         where: { itwinId: ITWIN, source: "hr" },
       },
@@ -132,10 +132,10 @@ describe("choosing partitions", () => {
 
   it("prefers an iTwin's partition, then a person's, each with the changes no worker has taken yet", () => {
     expect(planFor({ itwinId: ITWIN, email: "bob@corp.example", action: "add" }).sources).toEqual([
-      { partitionKey: `ix-itwin|${ITWIN}`, prefix: "", where: { action: "add", email: "bob@corp.example" } },
+      { partitionKey: `ix-itwin|${ITWIN}`, where: { action: "add", email: "bob@corp.example" } },
       {
         partitionKey: "pending-changes",
-        prefix: "~q|",
+        pending: true,
         status: "queued",
         where: { action: "add", itwinId: ITWIN, email: "bob@corp.example" },
       },
