@@ -97,3 +97,16 @@ export function compareBulk(blocks: readonly Block[], ceilingPerSecond: number):
     vsCeiling: round(intake / ceilingPerSecond, 2),
   };
 }
+
+/**
+ * CPU time (ms) from a Linux `/proc/<pid>/stat` line: utime + stime, fields 14 and 15, in clock ticks
+ * (`ticksPerSecond`, 100 on Linux). The command name (field 2) may hold spaces and parentheses, so the
+ * fields are counted after its last ")".
+ */
+export function cpuMsFromStat(stat: string, ticksPerSecond = 100): number {
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  if (!Number.isFinite(utime) || !Number.isFinite(stime)) throw new Error(`not a /proc stat line: ${stat}`);
+  return ((utime + stime) * 1000) / ticksPerSecond;
+}

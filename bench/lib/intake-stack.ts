@@ -11,10 +11,12 @@
  *   names of their own, so neither side sees the other's rows or messages.
  */
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { jobFor } from "../../src/changes/accept.ts";
 import type { StatusDocument } from "../../src/changes/model.ts";
 import { parseStorageSettings } from "../../src/config.ts";
 import { createStorageClients, ensureStorage, type StorageClients } from "../../src/storage/clients.ts";
+import { cpuMsFromStat } from "./intake-maths.ts";
 import { namesFor, type RunnerGroup, type Stack, startRunners } from "./stack.ts";
 
 /** The app's functions that are not HTTP triggers; each is disabled for the intake runner. */
@@ -81,5 +83,27 @@ export async function directStorage(s: Stack, tag: string): Promise<DirectStorag
       });
       await clients.jobsQueue.sendMessage(JSON.stringify(jobFor(doc)));
     },
+  };
+}
+
+/** CPU ms used so far by each named process; this process by `process.cpuUsage`, others by /proc. */
+export type CpuSnapshot = Record<string, number>;
+
+/**
+ * Reads the CPU time of the named processes, or undefined where there is no /proc (not Linux): wall
+ * clock on a shared machine swings with everyone else's load, CPU time per change much less.
+ */
+export function cpuMeter(pids: Record<string, number>): (() => CpuSnapshot) | undefined {
+  const read = (pid: number) => cpuMsFromStat(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  try {
+    for (const pid of Object.values(pids)) read(pid);
+  } catch {
+    return undefined;
+  }
+  return () => {
+    const own = process.cpuUsage();
+    const snapshot: CpuSnapshot = { bench: (own.user + own.system) / 1000 };
+    for (const [name, pid] of Object.entries(pids)) snapshot[name] = read(pid);
+    return snapshot;
   };
 }

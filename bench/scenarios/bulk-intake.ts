@@ -15,7 +15,7 @@
  * ceiling the simulator announces (`--ceiling`, requests per second).
  */
 import { abbaOrder, type Block, compareBulk, type Side } from "../lib/intake-maths.ts";
-import { directStorage, startIntakeRunner } from "../lib/intake-stack.ts";
+import { type CpuSnapshot, cpuMeter, directStorage, startIntakeRunner } from "../lib/intake-stack.ts";
 import { progress } from "../lib/log.ts";
 import type { ScenarioContext, ScenarioOutcome } from "../lib/result.ts";
 import { ORG_DOMAIN, SERVICE_OWNER, stack } from "../lib/stack.ts";
@@ -68,10 +68,17 @@ export async function bulkIntakeScenario({ args }: ScenarioContext): Promise<Sce
     await run.intake(CLIENTS * BATCH);
     await run.direct(CLIENTS * BATCH);
     const blocks: Block[] = [];
+    const cpu = cpuMeter({ azurite: s.azurite.process.pid, runner: group.front.pid });
+    const cpuUsed: Record<Side, CpuSnapshot> = { intake: {}, direct: {} };
     for (const side of abbaOrder(blockCount)) {
+      const before = cpu?.();
       const started = performance.now();
       await run[side](perBlock);
       const ms = performance.now() - started;
+      const after = cpu?.();
+      for (const [name, used] of Object.entries(after ?? {})) {
+        cpuUsed[side][name] = (cpuUsed[side][name] ?? 0) + used - (before?.[name] ?? 0);
+      }
       blocks.push({ side, changes: perBlock, ms });
       progress(`bulkIntake: ${side} ${perBlock} changes in ${Math.round(ms)} ms`);
     }
@@ -96,6 +103,23 @@ export async function bulkIntakeScenario({ args }: ScenarioContext): Promise<Sce
         {
           label: "direct insert + send",
           value: `${result.directPerSecond} pairs/s over ${(blockCount / 2) * perBlock} pairs (blocks: ${perSide("direct")})`,
+        },
+        {
+          label: "CPU per change (µs)",
+          value:
+            cpu === undefined
+              ? "n/a (no /proc)"
+              : (["intake", "direct"] as const)
+                  .map(
+                    (side) =>
+                      `${side}: ${Object.entries(cpuUsed[side])
+                        .map(
+                          ([name, ms]) =>
+                            `${name} ${Math.round((ms * 1000) / ((blockCount / 2) * perBlock))}`,
+                        )
+                        .join(", ")}`,
+                  )
+                  .join("; "),
         },
         {
           label: "conditions",

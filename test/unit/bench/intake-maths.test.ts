@@ -3,6 +3,7 @@ import {
   abbaOrder,
   compareBulk,
   compareLatency,
+  cpuMsFromStat,
   firstSide,
   summarise,
 } from "../../../bench/lib/intake-maths.ts";
@@ -75,5 +76,15 @@ describe("bulk", () => {
         0,
       ),
     ).toThrow(RangeError);
+  });
+});
+
+describe("CPU time from /proc/<pid>/stat", () => {
+  it("adds utime and stime, counting fields after the command's last parenthesis", () => {
+    const fields = "S 1 2 3 0 -1 4194560 100 0 0 0 250 75 0 0 20 0 1 0 5 0 0";
+    expect(cpuMsFromStat(`42 (node) ${fields}`)).toBe(3250);
+    expect(cpuMsFromStat(`42 (a) b (c)) ${fields}`)).toBe(3250);
+    expect(cpuMsFromStat(`42 (node) ${fields}`, 1000)).toBe(325);
+    expect(() => cpuMsFromStat("garbage")).toThrow(/not a \/proc stat line/);
   });
 });
