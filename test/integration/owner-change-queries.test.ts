@@ -141,6 +141,9 @@ describe("listing", () => {
     expect((await allPages({ itwinId: B, status: ["failed"] }, 50, bounded)).items.map((i) => i.id)).toEqual([
       idOf(7),
     ]);
+    // The pending rows are read whole and do not use up the bound: more of them than it still page on.
+    const queued = await allPages({ status: ["queued"] }, 50, bounded);
+    expect(queued.items.map((i) => i.id)).toEqual([11, 10, 9, 8].map(idOf));
   });
 });
 

@@ -71,7 +71,10 @@ export class ChangeQueries {
     for (const source of plan.sources) {
       if (source.pending) pending.set(source, await this.readPending(source.where, range));
     }
-    let examined = [...pending.values()].reduce((sum, rows) => sum + rows.length, 0);
+    const inFlight = [...pending.values()].reduce((sum, rows) => sum + rows.length, 0);
+    // The bound is on the ordered partitions' rows: the pending rows are read whole whatever it is, and
+    // counting them in would end every page at once when more than the bound are in flight.
+    let examined = 0;
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const budget = Math.floor((this.maxExamined - examined) / plan.sources.length);
       if (budget < 1) break;
@@ -112,13 +115,15 @@ export class ChangeQueries {
         items.push(listed((candidates[0] as { row: Row }).row, found as Current));
         if (items.length === limit) {
           const last = index === keys.length - 1 && resume === undefined;
-          return last ? { items, examined } : { items, after: key, examined };
+          return last
+            ? { items, examined: examined + inFlight }
+            : { items, after: key, examined: examined + inFlight };
         }
       }
-      if (resume === undefined) return { items, examined };
+      if (resume === undefined) return { items, examined: examined + inFlight };
       position = resume;
     }
-    return { items, after: position, examined };
+    return { items, after: position, examined: examined + inFlight };
   }
 
   /**
