@@ -313,12 +313,23 @@ describe("the ops page in headless Chromium", () => {
       expect(calls.filter((call) => call.key !== KEY)).toEqual([]);
       expect(calls.filter((call) => call.url.includes(KEY))).toEqual([]);
 
-      // Opened with ?code=, a fresh tab signs in with it and takes it out of the address bar.
+      // Opened with ?code=, a fresh tab signs in with it and takes it out of the address bar. Its server
+      // is made to lack the jobs poison route, as an older app would: that panel says so.
       const linked = await context.newPage();
+      await linked.route("**/api/poison/jobs", (route) =>
+        route.fulfill({
+          status: 404,
+          contentType: "text/plain",
+          body: "No function matches GET /api/poison/jobs",
+        }),
+      );
       await linked.goto(`${baseUrl}/api/ops?code=${KEY}-2`);
       await linked.locator("#recent-rows tr").first().waitFor();
       expect(new URL(linked.url()).search).toBe("");
       expect(await linked.evaluate("sessionStorage.getItem('owner-changes-ops.key')")).toBe(`${KEY}-2`);
+      await expect
+        .poll(() => linked.locator("#poison-jobs-message").textContent())
+        .toMatch(/^Unavailable: this server does not answer GET \/api\/poison\/jobs \(404\)/);
       expect(problems).toEqual([]);
     } catch (error) {
       // What the page showed when it went wrong, beside the report; the error says what was awaited.
