@@ -143,6 +143,8 @@ export interface StatusDocument {
   approvedBy?: string;
   /** The owners API's `x-correlation-id` of the call that made the change, for Bentley support. */
   apiCorrelationId?: string;
+  /** 429 answers the owners API gave while this change was applied and the worker retried (inline or later). */
+  rateLimitRetries?: number;
   error?: ChangeError;
   history: HistoryEntry[];
 }
@@ -150,8 +152,6 @@ export interface StatusDocument {
 export interface FieldError {
   path: string;
   message: string;
-  /** 429 answers the owners API gave while this change was applied and the worker retried (inline or later). */
-  rateLimitRetries?: number;
 }
 
 /** zod issues → `[{ path: "changes[2].email", message }]`, the shape of problem+json `errors`. */
