@@ -112,7 +112,8 @@ export class MembershipView {
     this.view = next;
     this.version += 1;
     if (this.admitFrom !== undefined) return { seed, publish: false, purge };
-    const alone = [...next.values()].every((row) => beatStart - row.lastSeen > staleMs);
+    // The first count starts from an empty view, so `next` holds exactly the other live rows.
+    const alone = next.size === 0;
     const joinedAt = this.joinedAt ?? beatStart;
     this.admitFrom = admissionFor({ joinedAt, alone, heartbeatMs, phase: budget ?? seed });
     return { seed, publish: true, purge };

@@ -37,12 +37,14 @@ export function rendezvousHash(id: string, index: number): number {
   return hash >>> 0;
 }
 
-/** The `count` members with the highest hash for `index` (ties, which need equal hashes, by id). */
+/**
+ * The `count` members with the highest hash for `index`. Equal hashes keep the members' order (the sort
+ * is stable, and every process lists the members sorted), so all processes still pick alike.
+ */
 export function winners(members: readonly string[], index: number, count: number): Set<string> {
-  if (count <= 0) return new Set();
   const ranked = members
     .map((id) => ({ id, hash: rendezvousHash(id, index) }))
-    .sort((a, b) => b.hash - a.hash || (a.id < b.id ? -1 : 1));
+    .sort((a, b) => b.hash - a.hash);
   return new Set(ranked.slice(0, count).map((entry) => entry.id));
 }
 
@@ -51,6 +53,5 @@ export function shareOf(limit: number, membership: Membership, index: number): n
   const { members, self } = membership;
   if (!members.includes(self)) return 0;
   const n = members.length;
-  const extra = limit % n;
-  return Math.floor(limit / n) + (extra > 0 && winners(members, index, extra).has(self) ? 1 : 0);
+  return Math.floor(limit / n) + (winners(members, index, limit % n).has(self) ? 1 : 0);
 }
