@@ -12,6 +12,10 @@ export default defineConfig({
     environment: "node",
     include: [
       "test/unit/itwin/pacing.test.ts",
+      "test/unit/itwin/budget-split.test.ts",
+      "test/unit/coordination/admission.test.ts",
+      "test/unit/coordination/membership.test.ts",
+      "test/unit/coordination/registry-health.test.ts",
       "test/unit/itwin/retry-timing.test.ts",
       "test/unit/changes/policy.test.ts",
       "test/unit/changes/service-client-policy.test.ts",
