@@ -277,6 +277,39 @@ describe("runner serving a production bundle (scripts/build.mjs output)", () => 
   });
 });
 
+describe("runner with functions disabled by AzureWebJobs.<name>.Disabled", () => {
+  let runner: RunnerProcess;
+
+  beforeAll(async () => {
+    runner = await startRunner({
+      entry: "test/support/fixture-app.ts",
+      hostJson: "test/support/fixture-host.json",
+      // The disabled queue trigger's queue setting is missing: like the host, the runner never resolves it.
+      env: {
+        AzureWebJobsStorage: azurite.connectionString,
+        ...queueNames("disabled"),
+        FIXTURE_RECORD_QUEUE: undefined,
+        "AzureWebJobs.record.Disabled": "true",
+        "AzureWebJobs.echo.Disabled": "1",
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await runner?.stop();
+  });
+
+  it("leaves them out of every host and says so", async () => {
+    const listed = (await (await fetch(`${runner.url}/admin/functions`)).json()) as { name: string }[];
+    const names = listed.map((fn) => fn.name);
+    expect(names).not.toContain("record");
+    expect(names).not.toContain("echo");
+    expect(names.length).toBeGreaterThan(0);
+    expect((await fetch(`${runner.url}/api/echo/x`)).status).toBe(404);
+    expect(runner.logs()).toContain("disabled by AzureWebJobs.record.Disabled");
+  });
+});
+
 describe("runner start-up failures", () => {
   it("exits 1 with the app's message when importing the entry throws", async () => {
     const run = spawnRunner(
