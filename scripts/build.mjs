@@ -19,7 +19,7 @@
  * current directory — the options exist so the build can be tried on a scratch entry and folder).
  */
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -49,6 +49,44 @@ const BANNER = [
   "const __filename = __bundleFileURLToPath(import.meta.url);",
   "const __dirname = __bundleDirname(__filename);",
 ].join("\n");
+
+/**
+ * npm installs one version of a package twice when hoisting is blocked: debug 4 (and its ms) sit under
+ * both proxy agents of the Azure SDK because a dev tool's dependency holds the top-level `debug` slot.
+ * Bundled as found, that is the same code twice in what every cold start reads. This resolves each copy
+ * of name@version to the first one seen; copies of different versions stay apart.
+ */
+const dedupePackages = {
+  name: "dedupe-packages",
+  setup(build) {
+    const firstRoot = new Map();
+    const versions = new Map();
+    const versionAt = async (packageRoot) => {
+      if (!versions.has(packageRoot)) {
+        const manifest = JSON.parse(await readFile(path.join(packageRoot, "package.json"), "utf8"));
+        versions.set(packageRoot, `${manifest.name}@${manifest.version}`);
+      }
+      return versions.get(packageRoot);
+    };
+    build.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.pluginData?.deduping) return undefined;
+      const { kind, resolveDir, importer } = args;
+      const found = await build.resolve(args.path, {
+        kind,
+        resolveDir,
+        importer,
+        pluginData: { deduping: true },
+      });
+      if (found.errors.length > 0 || found.external || found.namespace !== "file") return undefined;
+      const match = /^(.*[\\/]node_modules[\\/](?:@[^\\/]+[\\/])?[^\\/]+)([\\/].*)$/.exec(found.path);
+      if (match === null) return found;
+      const [, packageRoot, rest] = match;
+      const key = await versionAt(packageRoot);
+      if (!firstRoot.has(key)) firstRoot.set(key, packageRoot);
+      return { ...found, path: `${firstRoot.get(key)}${rest}` };
+    });
+  },
+};
 
 function fail(message) {
   console.error(`build: ${message}`);
@@ -115,6 +153,7 @@ try {
     // An --entry outside the project still resolves packages from the project's node_modules.
     nodePaths: [path.join(root, "node_modules")],
     banner: { js: BANNER },
+    plugins: [dedupePackages],
     minify: true,
     sourcemap: "external",
     metafile: true,
@@ -141,6 +180,29 @@ if (existsSync(path.join(root, ".funcignore"))) {
   await copyFile(path.join(root, ".funcignore"), path.join(outdir, ".funcignore"));
 }
 
+/**
+ * esbuild puts the banner on every output file, but only the files of CommonJS code use what it
+ * declares; most chunks are our ES modules and ESM packages. It is taken off those (about 350 bytes
+ * each, a few KB of what a cold start reads), with the same number of lines taken off the front of the
+ * source map's mappings so every position still points where it did.
+ */
+const BANNER_NAMES = /\b(?:require|__filename|__dirname)\b/;
+async function dropUnusedBanners(outputs) {
+  for (const file of Object.keys(outputs).filter((key) => key.endsWith(".js"))) {
+    const code = await readFile(file, "utf8");
+    if (!code.startsWith(`${BANNER}\n`) || BANNER_NAMES.test(code.slice(BANNER.length + 1))) continue;
+    const map = JSON.parse(await readFile(`${file}.map`, "utf8"));
+    // A file with no mappings at all (a chunk that only re-exports) has none for the banner either.
+    const bannerLines = map.mappings === "" ? "" : ";".repeat(BANNER.split("\n").length);
+    if (!map.mappings.startsWith(bannerLines)) fail(`${file}.map has mappings on the banner's lines`);
+    map.mappings = map.mappings.slice(bannerLines.length);
+    await writeFile(`${file}.map`, JSON.stringify(map));
+    await writeFile(file, code.slice(BANNER.length + 1));
+  }
+}
+await dropUnusedBanners(result.metafile.outputs);
+const bytesOf = (key) => (existsSync(key) ? statSync(key).size : 0);
+
 // The banner declares require/__filename/__dirname at the top level; a bundled ES module declaring
 // one of them too would make the whole file a SyntaxError, found here rather than at cold start.
 const check = spawnSync(process.execPath, ["--check", outfile], { encoding: "utf8" });
@@ -154,7 +216,7 @@ if (check.status !== 0) {
 
 const outputKey = (file) => path.relative(process.cwd(), file).split(path.sep).join("/");
 const output = result.metafile.outputs[outputKey(outfile)];
-const bytes = output?.bytes ?? 0;
+const bytes = output === undefined ? 0 : bytesOf(outputKey(outfile));
 // What a cold start reads: the entry and the chunks it imports statically (not the dynamic ones).
 const eager = new Set([outputKey(outfile)]);
 for (let grew = true; grew; ) {
@@ -168,7 +230,7 @@ for (let grew = true; grew; ) {
     }
   }
 }
-const eagerBytes = [...eager].reduce((sum, key) => sum + (result.metafile.outputs[key]?.bytes ?? 0), 0);
+const eagerBytes = [...eager].reduce((sum, key) => sum + bytesOf(key), 0);
 const chunks = Object.entries(result.metafile.outputs).filter(
   ([key]) => key.endsWith(".js") && !eager.has(key),
 );
@@ -185,8 +247,8 @@ console.log(`build: ${shown(outfile)}  ${formatBytes(bytes)}  (${bytes} bytes, m
 console.log(
   `build: loaded at start-up  ${formatBytes(eagerBytes)}  (${eagerBytes} bytes, entry and static chunks)`,
 );
-for (const [key, { bytes: chunkBytes }] of chunks) {
-  console.log(`build: on demand  ${key}  ${formatBytes(chunkBytes)}`);
+for (const [key] of chunks) {
+  console.log(`build: on demand  ${key}  ${formatBytes(bytesOf(key))}`);
 }
 console.log(`build: source map ${shown(`${outfile}.map`)} (kept out of the deploy package)`);
 console.log("build: largest contributors");

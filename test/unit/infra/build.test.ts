@@ -1,5 +1,13 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -88,5 +96,56 @@ import(${JSON.stringify(path.join(out, "index.js"))}).then(() => console.log(JSO
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain("missing.ts not found");
     expect(existsSync(path.join(scratch, "none"))).toBe(false);
+  });
+
+  it("bundles one copy of a package version npm installed twice, and a banner only where it is used", () => {
+    const project = path.join(scratch, "dedupe");
+    const write = (file: string, text: string) => {
+      mkdirSync(path.dirname(path.join(project, file)), { recursive: true });
+      writeFileSync(path.join(project, file), text);
+    };
+    // npm's layout when hoisting is blocked: the same shared@1.0.0 under both packages that need it.
+    for (const owner of ["first", "second"]) {
+      write(`node_modules/${owner}/package.json`, `{"name":"${owner}","version":"1.0.0","main":"index.js"}`);
+      write(`node_modules/${owner}/index.js`, `module.exports = require("shared") + "-${owner}";`);
+      write(
+        `node_modules/${owner}/node_modules/shared/package.json`,
+        '{"name":"shared","version":"1.0.0","main":"index.js"}',
+      );
+      write(
+        `node_modules/${owner}/node_modules/shared/index.js`,
+        'module.exports = "shared-body-" + "marker";',
+      );
+    }
+    write("later.ts", "export const later = (n: number) => n * 2;\n");
+    write(
+      "entry.ts",
+      [
+        'import { app } from "@azure/functions";',
+        'import first from "first";',
+        'import second from "second";',
+        'app.http("ping", { methods: ["GET"], authLevel: "anonymous",',
+        '  handler: async () => ({ body: [first, second, (await import("./later.ts")).later(2)].join(" ") }) });',
+      ].join("\n"),
+    );
+    const out = path.join(project, "dist");
+    const result = build("--entry", path.join(project, "entry.ts"), "--outdir", out);
+    expect(result.status, result.stderr).toBe(0);
+
+    const chunkFiles = readdirSync(path.join(out, "chunks")).filter((file) => file.endsWith(".js"));
+    const code = [readFileSync(path.join(out, "index.js"), "utf8")].concat(
+      chunkFiles.map((file) => readFileSync(path.join(out, "chunks", file), "utf8")),
+    );
+    expect(code.join("\n").split("shared-body-marker").length - 1).toBe(1);
+
+    const later = chunkFiles.find((file) => file.startsWith("later-"));
+    expect(later).toBeDefined();
+    const laterCode = readFileSync(path.join(out, "chunks", `${later}`), "utf8");
+    expect(laterCode).not.toMatch(/createRequire/);
+    // The map lost the banner's lines too: it maps no line the code does not have.
+    const map = JSON.parse(readFileSync(path.join(out, "chunks", `${later}.map`), "utf8"));
+    expect(map.mappings.split(";").length).toBeLessThanOrEqual(laterCode.split("\n").length);
+    expect(map.mappings.startsWith(";")).toBe(false);
+    expect(readFileSync(path.join(out, "index.js"), "utf8")).toMatch(/^import \{ createRequire/);
   });
 });
