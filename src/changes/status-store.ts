@@ -158,6 +158,10 @@ export class TableStatusStore implements StatusStore {
   private async repeated(id: string): Promise<CreateResult> {
     const existing = await this.get(id);
     if (existing === undefined) throw new Error(`status of ${id} conflicts but cannot be read`);
+    // A finished change lost its pending row when it finished, so the repeat's insert beside the
+    // document's has just listed it again, and the pending row stands for `queued` in the query API.
+    // A finished document has no pending row; costs a write only on repeats of finished changes.
+    if (isTerminal(existing.doc.status)) await this.forgetPending(id);
     return { created: false, existing };
   }
 

@@ -224,4 +224,18 @@ describe("a batch's records", () => {
     // They carry the index columns now; crash recovery still reads request ids from them.
     expect(pending.filter((id) => !REQUEST_ID_PATTERN.test(id))).toEqual([]);
   });
+
+  it("lists no finished change as pending again when it is sent once more, alone or in a batch", async () => {
+    const single = await store.create(change(4), "f");
+    const batch = await store.createMany([{ doc: change(5), fingerprint: "f" }]);
+    expect([single.created, batch[0]?.created]).toEqual([false, false]);
+    const pending = (await store.listPending(new Date(Date.now() + 60_000), 1000)).map((p) => p.id);
+    expect(pending).not.toContain(idOf(4));
+    expect(pending).not.toContain(idOf(5));
+    const range = { since: BASE, until: BASE + 12 * 60_000 };
+    expect(summarize(range, await queries.countable(range.since, range.until))).toMatchObject({
+      total: 12,
+      byStatus: { succeeded: 6, queued: 4 },
+    });
+  });
 });
