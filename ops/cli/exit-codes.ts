@@ -26,7 +26,7 @@ export const EXIT_CODES_HELP = `Exit codes:
   1    a change failed or was rejected, or the service refused the command (404, 409, 422)
   2    usage: bad flags or arguments, or bad lines in a file (nothing was sent)
   3    nothing failed, but a change is held for approval (see: owner-changes approve)
-  4    the service is unreachable, answered 5xx, timed out, or refused the key (401/403)
+  4    the service is unreachable, answered 5xx, timed out or throttled (408/429), or refused the key (401/403)
   5    --timeout passed with changes still queued or processing (run the command again)
   70   an unexpected error in owner-changes itself (please report it with the message)
   130  interrupted (Ctrl-C) during submit (run the same command again to resume)`;
@@ -42,7 +42,9 @@ export function exitCodeForStatuses(statuses: Iterable<string>): ExitCode {
 
 /** An HTTP answer or transport failure → exit code. `status` undefined: no answer at all (network, timeout). */
 export function exitCodeForHttpStatus(status: number | undefined): ExitCode {
-  if (status === undefined || status === 401 || status === 403 || status >= 500) return EXIT.unavailable;
+  // 408 and a 429 that outlived the client's retries are the service being busy, not a refusal.
+  const unavailable = [401, 403, 408, 429];
+  if (status === undefined || unavailable.includes(status) || status >= 500) return EXIT.unavailable;
   if (status === 400 || status === 413 || status === 415) return EXIT.usage;
   return EXIT.failed;
 }

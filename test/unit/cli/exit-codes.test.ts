@@ -14,7 +14,9 @@ describe("exit codes", () => {
   });
 
   it("maps HTTP answers: no answer, auth and 5xx are the service's; 400s are usage; the rest a refusal", () => {
-    expect([undefined, 401, 403, 500, 503].map(exitCodeForHttpStatus)).toEqual([4, 4, 4, 4, 4]);
+    expect([undefined, 401, 403, 408, 429, 500, 503].map(exitCodeForHttpStatus)).toEqual([
+      4, 4, 4, 4, 4, 4, 4,
+    ]);
     expect([400, 413, 415].map(exitCodeForHttpStatus)).toEqual([2, 2, 2]);
     expect([404, 409, 422].map(exitCodeForHttpStatus)).toEqual([1, 1, 1]);
   });
