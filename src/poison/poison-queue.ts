@@ -1,5 +1,6 @@
 import type { QueueClient } from "@azure/storage-queue";
 import type { StatusStore } from "../changes/status-store.ts";
+import type { Clock } from "../clock.ts";
 import { type PoisonQueueKind, planReplay, type ReplayPlan } from "./plan.ts";
 import { PEEK_LIMIT, type PoisonMessage, type ReplayRequest, type ReplayResult } from "./schemas.ts";
 
@@ -13,10 +14,17 @@ export interface PoisonQueueDeps {
   /** Where replayed messages go: the public requests queue, so they are validated again. */
   requests: QueueClient;
   store: Pick<StatusStore, "get">;
+  clock: Pick<Clock, "now">;
 }
 
 /** Received messages stay hidden this long while a replay decides; those it leaves are shown again at its end. */
 const VISIBILITY_SECONDS = 30;
+/**
+ * A new round of receives starts only this early in a replay, so every message received is sent on and
+ * deleted, or shown again, well before its receipt expires: a late delete would fail after the send, and
+ * the operator's retry would replay the message twice. Whatever is left waits for the next call.
+ */
+const NEW_ROUNDS_WITHIN_MS = (VISIBILITY_SECONDS * 1000) / 2;
 
 function toMessage(item: { messageId: string; insertedOn: Date }, plan: ReplayPlan): PoisonMessage {
   return { messageId: item.messageId, insertedOn: item.insertedOn.toISOString(), ...plan.summary };
@@ -106,9 +114,14 @@ async function replayReceived(
   // Messages received but left where they are; shown again at the end instead of after the timeout.
   const left: { messageId: string; popReceipt: string }[] = [];
   let seen = 0;
+  const startedAt = deps.clock.now();
   // Bounded: every round hides what it received, so the queue cannot hand the same message back
-  // within the run; at most max/32 + 1 rounds.
-  for (let round = 0; seen < max && round <= Math.ceil(max / PEEK_LIMIT); round++) {
+  // within the run; at most max/32 + 1 rounds, and none started late.
+  for (
+    let round = 0;
+    seen < max && round <= Math.ceil(max / PEEK_LIMIT) && deps.clock.now() - startedAt < NEW_ROUNDS_WITHIN_MS;
+    round++
+  ) {
     const { receivedMessageItems: items } = await deps.poison.receiveMessages({
       numberOfMessages: Math.min(PEEK_LIMIT, max - seen),
       visibilityTimeout: VISIBILITY_SECONDS,

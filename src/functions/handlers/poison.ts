@@ -1,5 +1,6 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { parseJsonBody, validationProblem } from "../../changes/intake.ts";
+import { systemClock } from "../../clock.ts";
 import { problem, problemResponse, unavailableResponse } from "../../http/problem.ts";
 import { invocationLogger } from "../../observability/log.ts";
 import type { PoisonQueueKind } from "../../poison/plan.ts";
@@ -60,7 +61,7 @@ export async function replayPoisonHttp(
   try {
     await services().ready();
     const result = await replayPoison(
-      { poison: poisonQueue(kind), requests: storage.requestsQueue, store },
+      { poison: poisonQueue(kind), requests: storage.requestsQueue, store, clock: systemClock },
       kind,
       parsed.data,
     );

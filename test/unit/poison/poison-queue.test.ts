@@ -72,7 +72,13 @@ function setup(statuses: Record<string, StatusDocument["status"]>) {
   for (const [id, status] of Object.entries(statuses)) {
     store.put({ id, status, itwinId: ITWIN, email: "kim@corp.example", action: "add" } as StatusDocument);
   }
-  return { poison, requests, deps: { poison: poison.client(), requests: requests.client(), store } };
+  const clock = { at: 0, now: () => clock.at };
+  return {
+    poison,
+    requests,
+    clock,
+    deps: { poison: poison.client(), requests: requests.client(), store, clock },
+  };
 }
 
 describe("poison queue shell", () => {
@@ -150,5 +156,21 @@ describe("poison queue shell", () => {
     expect(requests.sent).toHaveLength(35);
     expect(poison.receives).toBe(2);
     expect(poison.messages).toHaveLength(5);
+  });
+
+  it("starts no new round late in a replay, so no receipt expires between a send and its delete", async () => {
+    const { poison, requests, clock, deps } = setup({});
+    for (let i = 0; i < 40; i++) poison.add(`request ${i}`);
+    const receive = deps.poison.receiveMessages.bind(deps.poison);
+    deps.poison.receiveMessages = async (options) => {
+      const received = await receive(options);
+      clock.at += 16_000;
+      return received;
+    };
+    const result = await replayPoison(deps, "requests", { all: true, max: 100, dryRun: false });
+    expect(result.replayed).toHaveLength(32);
+    expect(requests.sent).toHaveLength(32);
+    expect(poison.receives).toBe(1);
+    expect(poison.messages.filter((m) => !m.hidden)).toHaveLength(8);
   });
 });
