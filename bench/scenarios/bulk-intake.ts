@@ -15,7 +15,13 @@
  * ceiling the simulator announces (`--ceiling`, requests per second).
  */
 import { abbaOrder, type Block, compareBulk, type Side } from "../lib/intake-maths.ts";
-import { type CpuSnapshot, cpuMeter, directStorage, startIntakeRunner } from "../lib/intake-stack.ts";
+import {
+  type CpuSnapshot,
+  cpuMeter,
+  directStorage,
+  dropScenarioStorage,
+  startIntakeRunner,
+} from "../lib/intake-stack.ts";
 import { progress } from "../lib/log.ts";
 import type { ScenarioContext, ScenarioOutcome } from "../lib/result.ts";
 import { ORG_DOMAIN, SERVICE_OWNER, stack } from "../lib/stack.ts";
@@ -129,5 +135,6 @@ export async function bulkIntakeScenario({ args }: ScenarioContext): Promise<Sce
     };
   } finally {
     await group.stop();
+    await dropScenarioStorage(s, "bulkintakedirect", "bulkintake");
   }
 }

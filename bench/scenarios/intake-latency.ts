@@ -10,7 +10,7 @@
  */
 
 import { compareLatency, firstSide, type Side } from "../lib/intake-maths.ts";
-import { directStorage, startIntakeRunner } from "../lib/intake-stack.ts";
+import { directStorage, dropScenarioStorage, startIntakeRunner } from "../lib/intake-stack.ts";
 import { progress } from "../lib/log.ts";
 import type { ScenarioContext, ScenarioOutcome } from "../lib/result.ts";
 import { ORG_DOMAIN, SERVICE_OWNER, stack } from "../lib/stack.ts";
@@ -81,5 +81,6 @@ export async function intakeLatencyScenario({ args }: ScenarioContext): Promise<
     };
   } finally {
     await group.stop();
+    await dropScenarioStorage(s, "intakelatencydirect", "intakelatency");
   }
 }

@@ -18,7 +18,7 @@
  * start until every change is completed, failed or poisoned. naiveSpeedup = ours ÷ naive.
  */
 import ky from "ky";
-import { appEnv, DEV_CLIENT_ID, DEV_CLIENT_SECRET, DEV_STORAGE } from "../../dev/stack/credentials.ts";
+import { DEV_CLIENT_ID, DEV_CLIENT_SECRET } from "../../dev/stack/credentials.ts";
 import { systemClock } from "../../src/clock.ts";
 import { parseSettings } from "../../src/config.ts";
 import { OwnersCallError } from "../../src/itwin/errors/owners-call-error.ts";
@@ -35,7 +35,7 @@ import {
   runQueueHost,
 } from "../lib/queue-host.ts";
 import type { ScenarioContext, ScenarioOutcome } from "../lib/result.ts";
-import { ORG_DOMAIN, SERVICE_OWNER, simulatorOnly } from "../lib/stack.ts";
+import { ORG_DOMAIN, SERVICE_OWNER, scenarioEnv, stack } from "../lib/stack.ts";
 import { formatCounts } from "../lib/status.ts";
 import { round, untilNextWindow } from "../lib/util.ts";
 
@@ -56,7 +56,8 @@ interface Side {
 type Change = { itwinId: string; email: string };
 
 export async function naiveScenario({ args }: ScenarioContext): Promise<ScenarioOutcome> {
-  const { simulator } = await simulatorOnly(args.ceiling);
+  const s = await stack(args.ceiling);
+  const { simulator } = s;
   const host = await readQueueHostConfig();
   const n = args.quick ? 150 : 300;
 
@@ -122,11 +123,13 @@ export async function naiveScenario({ args }: ScenarioContext): Promise<Scenario
   });
 
   // Our side: the owners client exactly as the worker builds it (src/services.ts), from settings that
-  // point at the simulator and leave everything else at its default. Its storage clients are built but
-  // never used (nothing here calls ready()), so the instance registry is never started and counts this
-  // one process, as a lone worker's would.
-  const settings = parseSettings(appEnv({ connectionString: DEV_STORAGE }, simulator));
-  const { owners } = buildServices(settings);
+  // point at the simulator and the bench's azurite and leave everything else at its default. The
+  // instance registry is started as the worker function starts it: the pacing gate sends nothing until
+  // its process is admitted to a window (docs/rate-limits.md), and it is admitted alone at once.
+  const settings = parseSettings(scenarioEnv(s, "naive"));
+  const { owners, registry, ready } = buildServices(settings);
+  await ready();
+  await registry.start();
   const ours = await measure("ours", async ({ itwinId, email }) => {
     try {
       await owners.addOwner(itwinId, email);
@@ -141,6 +144,7 @@ export async function naiveScenario({ args }: ScenarioContext): Promise<Scenario
     }
   });
 
+  await registry.stop();
   const speedup = naive.rate === 0 ? null : ours.rate / naive.rate;
   const describe = (side: Side) => {
     const { run } = side;
