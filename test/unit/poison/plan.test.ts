@@ -1,19 +1,13 @@
 import { describe, expect, it } from "vitest";
+import { jobFor } from "../../../src/changes/accept.ts";
 import { requestIdFor } from "../../../src/changes/ids.ts";
 import { planReplay } from "../../../src/poison/plan.ts";
+import { ITWIN_ID as ITWIN, queuedDoc } from "../../support/fixtures.ts";
 
-const ITWIN = "5e3b1a7e-8c1d-4f3a-9b2e-000000000001";
-const job = {
-  v: 1,
-  requestId: "r-12345678",
-  itwinId: ITWIN,
-  email: "kim@corp.example",
-  action: "add",
-  dryRun: false,
-  attempt: 1,
-  correlationId: "c",
-  occurredAt: "2026-11-20T09:15:00.000Z",
-};
+/** A job as the intake sends it (accept.ts), for a change with an `occurredAt`. */
+const job = jobFor(
+  queuedDoc({ id: "r-12345678", email: "kim@corp.example", occurredAt: "2026-11-20T09:15:00.000Z" }),
+);
 
 describe("planReplay", () => {
   it("sends a refused request's original text back, with the envelope's reason and details", () => {

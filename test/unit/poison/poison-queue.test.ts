@@ -1,10 +1,10 @@
 import type { QueueClient } from "@azure/storage-queue";
 import { describe, expect, it } from "vitest";
+import { jobFor } from "../../../src/changes/accept.ts";
 import type { StatusDocument } from "../../../src/changes/model.ts";
 import { listPoison, replayPoison } from "../../../src/poison/poison-queue.ts";
+import { ITWIN_ID as ITWIN, queuedDoc } from "../../support/fixtures.ts";
 import { MemoryStatusStore } from "../../support/memory-stores.ts";
-
-const ITWIN = "5e3b1a7e-8c1d-4f3a-9b2e-000000000001";
 
 /** A queue with the service's visibility rules: received messages are hidden until deleted or shown again. */
 class MemoryQueue {
@@ -53,16 +53,7 @@ class MemoryQueue {
 }
 
 function job(requestId: string): string {
-  return JSON.stringify({
-    v: 1,
-    requestId,
-    itwinId: ITWIN,
-    email: "kim@corp.example",
-    action: "add",
-    dryRun: false,
-    attempt: 1,
-    correlationId: "c",
-  });
+  return JSON.stringify(jobFor(queuedDoc({ id: requestId, email: "kim@corp.example" })));
 }
 
 function setup(statuses: Record<string, StatusDocument["status"]>) {
