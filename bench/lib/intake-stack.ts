@@ -53,30 +53,6 @@ function scenarioStorage(s: Stack, tag: string): StorageClients {
   );
 }
 
-/**
- * Deletes the queues and the table of the given scenarios. The intake scenarios leave thousands of
- * unread jobs and pending rows behind, and the in-memory azurite the whole bench shares slows down for
- * every later scenario while it holds them (a full run measured throughput1 at 0.17 after them, 0.95
- * alone).
- */
-export async function dropScenarioStorage(s: Stack, ...tags: string[]): Promise<void> {
-  await Promise.all(
-    tags.map(async (tag) => {
-      const clients = scenarioStorage(s, tag);
-      const queues = [
-        clients.requestsQueue,
-        clients.requestsPoisonQueue,
-        clients.jobsQueue,
-        clients.jobsPoisonQueue,
-      ];
-      await Promise.all([
-        ...queues.map((queue) => queue.deleteIfExists()),
-        clients.statusTable.deleteTable(),
-      ]);
-    }),
-  );
-}
-
 export async function directStorage(s: Stack, tag: string): Promise<DirectStorage> {
   const clients = scenarioStorage(s, tag);
   await ensureStorage(clients);

@@ -15,16 +15,10 @@
  * ceiling the simulator announces (`--ceiling`, requests per second).
  */
 import { abbaOrder, type Block, compareBulk, type Side } from "../lib/intake-maths.ts";
-import {
-  type CpuSnapshot,
-  cpuMeter,
-  directStorage,
-  dropScenarioStorage,
-  startIntakeRunner,
-} from "../lib/intake-stack.ts";
+import { type CpuSnapshot, cpuMeter, directStorage, startIntakeRunner } from "../lib/intake-stack.ts";
 import { progress } from "../lib/log.ts";
 import type { ScenarioContext, ScenarioOutcome } from "../lib/result.ts";
-import { ORG_DOMAIN, SERVICE_OWNER, stack } from "../lib/stack.ts";
+import { isolatedStack, ORG_DOMAIN, SERVICE_OWNER } from "../lib/stack.ts";
 import { type Change, submitBatches } from "../lib/submit.ts";
 import { runPool } from "../lib/util.ts";
 
@@ -39,7 +33,7 @@ const DIRECT_IN_BATCH = 10;
 const BLOCKS = { quick: 8, full: 12 };
 
 export async function bulkIntakeScenario({ args }: ScenarioContext): Promise<ScenarioOutcome> {
-  const s = await stack(args.ceiling);
+  const s = await isolatedStack(args.ceiling);
   // 4 clients × 2 batches × 100 = 800 changes a block; full: 6 blocks a side = 4 800 changes each.
   const perBlock = CLIENTS * 2 * BATCH;
   const blockCount = args.quick ? BLOCKS.quick : BLOCKS.full;
@@ -135,6 +129,6 @@ export async function bulkIntakeScenario({ args }: ScenarioContext): Promise<Sce
     };
   } finally {
     await group.stop();
-    await dropScenarioStorage(s, "bulkintakedirect", "bulkintake");
+    await s.close();
   }
 }

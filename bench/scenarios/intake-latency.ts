@@ -10,15 +10,15 @@
  */
 
 import { compareLatency, firstSide, type Side } from "../lib/intake-maths.ts";
-import { directStorage, dropScenarioStorage, startIntakeRunner } from "../lib/intake-stack.ts";
+import { directStorage, startIntakeRunner } from "../lib/intake-stack.ts";
 import { progress } from "../lib/log.ts";
 import type { ScenarioContext, ScenarioOutcome } from "../lib/result.ts";
-import { ORG_DOMAIN, SERVICE_OWNER, stack } from "../lib/stack.ts";
+import { isolatedStack, ORG_DOMAIN, SERVICE_OWNER } from "../lib/stack.ts";
 
 const WARM_UP = 30;
 
 export async function intakeLatencyScenario({ args }: ScenarioContext): Promise<ScenarioOutcome> {
-  const s = await stack(args.ceiling);
+  const s = await isolatedStack(args.ceiling);
   const n = args.quick ? 150 : 300;
   const { id: itwinId } = s.simulator.state.addItwin({
     name: "bench intake latency",
@@ -81,6 +81,6 @@ export async function intakeLatencyScenario({ args }: ScenarioContext): Promise<
     };
   } finally {
     await group.stop();
-    await dropScenarioStorage(s, "intakelatencydirect", "intakelatency");
+    await s.close();
   }
 }
