@@ -1,10 +1,9 @@
 import type { QueueClient } from "@azure/storage-queue";
-import pMap from "p-map";
 import type { Clock } from "../clock.ts";
-import { sendJob } from "../storage/messages.ts";
+import { sendJob, sendJobs } from "../storage/messages.ts";
 import { payloadFingerprint, requestIdFor } from "./ids.ts";
 import type { Job, OwnerChange, StatusDocument } from "./model.ts";
-import { BATCH_WRITES_IN_FLIGHT, type CreateResult, type StatusStore } from "./status-store.ts";
+import type { CreateResult, StatusStore, StoredStatus } from "./status-store.ts";
 
 /**
  * The one accept path both intakes share (design §1): idempotency, the `queued` record, the job.
@@ -36,13 +35,17 @@ export type AcceptResult =
   | { kind: "key-reused"; doc: StatusDocument };
 
 export async function acceptChange(input: AcceptInput, deps: AcceptDeps): Promise<AcceptResult> {
-  const prepared = prepare(input, deps.clock);
-  return settle(prepared, await deps.store.create(prepared.doc, prepared.fingerprint), deps);
+  const { doc, fingerprint } = prepare(input, deps.clock);
+  const stored = await deps.store.create(doc, fingerprint);
+  const result = stored.created ? { kind: "accepted" as const, doc } : repeatOf(stored.existing, fingerprint);
+  if (needsJob(result)) await sendJob(deps.jobsQueue, jobFor(result.doc));
+  return result;
 }
 
 /**
  * A batch through the same path: every record in one round of writes (the store groups the rows that
- * share a partition into transactions), then each change's job, as `acceptChange` would.
+ * share a partition into transactions), then the jobs of the batch in as few messages as their size
+ * allows, which the worker fans out (design §2.1): one queue send for a hundred changes.
  */
 export async function acceptChanges(
   inputs: readonly AcceptInput[],
@@ -50,9 +53,18 @@ export async function acceptChanges(
 ): Promise<AcceptResult[]> {
   const prepared = inputs.map((input) => prepare(input, deps.clock));
   const stored = await deps.store.createMany(prepared);
-  return pMap(prepared, (item, index) => settle(item, stored[index] as CreateResult, deps), {
-    concurrency: BATCH_WRITES_IN_FLIGHT,
-  });
+  const results: AcceptResult[] = [];
+  const jobs = new Map<string, Job>();
+  for (const [index, { doc, fingerprint }] of prepared.entries()) {
+    const outcome = stored[index] as CreateResult;
+    const result = outcome.created
+      ? { kind: "accepted" as const, doc }
+      : repeatOf(outcome.existing, fingerprint);
+    results.push(result);
+    if (needsJob(result)) jobs.set(result.doc.id, jobFor(result.doc));
+  }
+  await sendJobs(deps.jobsQueue, [...jobs.values()]);
+  return results;
 }
 
 function prepare(input: AcceptInput, clock: Clock): { doc: StatusDocument; fingerprint: string } {
@@ -64,23 +76,19 @@ function prepare(input: AcceptInput, clock: Clock): { doc: StatusDocument; finge
   };
 }
 
-async function settle(
-  { doc, fingerprint }: { doc: StatusDocument; fingerprint: string },
-  stored: CreateResult,
-  deps: AcceptDeps,
-): Promise<AcceptResult> {
-  if (!stored.created) {
-    const { existing } = stored;
-    if (existing.fingerprint !== fingerprint) return { kind: "key-reused", doc: existing.doc };
-    // A repeat of a request that no worker ever took may follow a crash between our insert and our
-    // enqueue, so its job is sent again. Once taken, the request has its job (or a scheduled retry).
-    if (existing.doc.status === "queued" && existing.doc.attempts === 0) {
-      await sendJob(deps.jobsQueue, jobFor(existing.doc));
-    }
-    return { kind: "duplicate", doc: existing.doc };
-  }
-  await sendJob(deps.jobsQueue, jobFor(doc));
-  return { kind: "accepted", doc };
+/**
+ * A new request needs its job. So does a repeat of a request that no worker ever took: it may follow a
+ * crash between our insert and our send. Once taken, the request has its job (or a scheduled retry).
+ */
+function needsJob(result: AcceptResult): boolean {
+  if (result.kind === "accepted") return true;
+  return result.kind === "duplicate" && result.doc.status === "queued" && result.doc.attempts === 0;
+}
+
+function repeatOf(existing: StoredStatus, fingerprint: string): AcceptResult {
+  return existing.fingerprint === fingerprint
+    ? { kind: "duplicate", doc: existing.doc }
+    : { kind: "key-reused", doc: existing.doc };
 }
 
 export function jobFor(doc: StatusDocument): Job {

@@ -76,6 +76,16 @@ export const jobSchema = z.object({
 });
 export type Job = z.output<typeof jobSchema>;
 
+/**
+ * A batch's jobs in one message (accept.ts), which the worker fans out as single jobs: one queue send
+ * per batch instead of one per change. Its records exist before it is sent.
+ */
+export const jobBundleSchema = z.object({
+  v: z.literal(1),
+  jobs: z.array(jobSchema).min(1),
+});
+export type JobBundle = z.output<typeof jobBundleSchema>;
+
 export const STATUSES = ["queued", "processing", "succeeded", "failed", "rejected", "held"] as const;
 export type Status = (typeof STATUSES)[number];
 export const OUTCOMES = [

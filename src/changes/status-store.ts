@@ -26,7 +26,7 @@ import { isTerminal } from "./status.ts";
 const STATUS_ROW = "status";
 /** Table Storage's limit on the actions of one entity-group transaction. */
 const MAX_TRANSACTION = 100;
-/** Single writes (or, in accept, job sends) of one batch in flight at once. */
+/** Single writes of one batch in flight at once (and job sends when the worker fans a bundle out). */
 export const BATCH_WRITES_IN_FLIGHT = 10;
 
 interface StatusEntity {

@@ -178,6 +178,27 @@ describe("HTTP intake", () => {
     expect(docs.map((d) => d.outcome)).toEqual(["added", "added"]);
   });
 
+  it("sends a batch's jobs as one bundle, which the worker fans out; a bundle it cannot read is poisoned", async () => {
+    const emails = Array.from({ length: 12 }, (_, i) => `bundle-${i}@corp.example`);
+    const response = await post({
+      changes: emails.map((email) => ({ itwinId: SEEDED_ITWINS.waterPlant, email, action: "add" })),
+    });
+    expect(response.status).toBe(202);
+    const { items } = (await response.json()) as { items: { id: string }[] };
+    const docs = await Promise.all(items.map((item) => settled(item.id)));
+    expect(docs.map((d) => d.outcome)).toEqual(emails.map(() => "added"));
+    expect(runner.logs()).toMatch(/job bundle fanned out.*"jobs":12/);
+
+    await sendRaw(azurite.connectionString, "owner-change-jobs", JSON.stringify({ v: 1, jobs: [{ v: 1 }] }));
+    const [poisoned] = await receiveAll(azurite.connectionString, "owner-change-jobs-poison", {
+      until: (found) => found.length >= 1,
+      timeoutMs: 15_000,
+    });
+    expect(JSON.parse(poisoned as string)).toMatchObject({
+      reason: "The bundle fails the job bundle schema",
+    });
+  });
+
   it("answers 404 problem for an unknown id", async () => {
     const response = await getStatus("r-00000000-0000-4000-8000-000000000000");
     expect(response.status).toBe(404);

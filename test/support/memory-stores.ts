@@ -1,5 +1,5 @@
 import type { QueueClient } from "@azure/storage-queue";
-import type { Job, StatusDocument } from "../../src/changes/model.ts";
+import type { Job, JobBundle, StatusDocument } from "../../src/changes/model.ts";
 import { isTerminal } from "../../src/changes/status.ts";
 import type { PendingChange, StatusStore, StoredStatus } from "../../src/changes/status-store.ts";
 import { isOwnerEvidence, type OwnershipFact, replaces } from "../../src/people/ownership.ts";
@@ -90,15 +90,24 @@ export class MemoryRows implements RowStore {
 }
 
 /** A jobs queue that records what was sent, with the visibility delay in ms. */
-export function recordingQueue(): { queue: QueueClient; sent: { job: Job; delayMs: number }[] } {
+export function recordingQueue(): {
+  queue: QueueClient;
+  sent: { job: Job; delayMs: number }[];
+  /** Every message's text as sent: a batch's bundle is one message (`sent` lists its jobs). */
+  texts: string[];
+} {
   const sent: { job: Job; delayMs: number }[] = [];
+  const texts: string[] = [];
   const queue = {
     sendMessage: async (text: string, options?: { visibilityTimeout?: number }) => {
-      sent.push({ job: JSON.parse(text) as Job, delayMs: (options?.visibilityTimeout ?? 0) * 1000 });
+      texts.push(text);
+      const delayMs = (options?.visibilityTimeout ?? 0) * 1000;
+      const message = JSON.parse(text) as Job | JobBundle;
+      for (const job of "jobs" in message ? message.jobs : [message]) sent.push({ job, delayMs });
       return {};
     },
   } as unknown as QueueClient;
-  return { queue, sent };
+  return { queue, sent, texts };
 }
 
 /** The per-person index, one fact per (email, iTwin), kept by the same newer-wins rule as the table's. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { type AcceptInput, acceptChange } from "../../../src/changes/accept.ts";
-import type { OwnerChange, StatusDocument } from "../../../src/changes/model.ts";
+import { type AcceptInput, acceptChange, acceptChanges, jobFor } from "../../../src/changes/accept.ts";
+import { jobBundleSchema, type OwnerChange, type StatusDocument } from "../../../src/changes/model.ts";
 import { FakeClock } from "../../support/fake-clock.ts";
 import { MemoryStatusStore, recordingQueue } from "../../support/memory-stores.ts";
 
@@ -141,5 +141,44 @@ describe("acceptChange", () => {
     const reused = await accept({ email: "bob@corp.example" }, { idempotencyKey: "key-1" });
     expect(reused).toStrictEqual({ kind: "key-reused", doc });
     expect(sent).toHaveLength(1);
+  });
+});
+
+describe("acceptChanges", () => {
+  function batchSetup() {
+    const store = new MemoryStatusStore();
+    const { queue: jobsQueue, sent, texts } = recordingQueue();
+    const deps = { store, jobsQueue, clock: new FakeClock(NOW.getTime()) };
+    const inputs = (emails: string[], key = "batch-1"): AcceptInput[] =>
+      emails.map((email, index) => ({
+        change: { itwinId: ITWIN, email, action: "add" as const, dryRun: false },
+        via: "http" as const,
+        correlationId: "c-b",
+        idempotencyKey: `${key}#${index}`,
+      }));
+    return { store, deps, sent, texts, inputs };
+  }
+
+  it("records every change, then sends the batch's jobs as one bundle", async () => {
+    const { deps, sent, texts, inputs, store } = batchSetup();
+    const emails = Array.from({ length: 100 }, (_, i) => `user-${i}@corp.example`);
+    const results = await acceptChanges(inputs(emails), deps);
+    expect(results.map((r) => r.kind)).toEqual(emails.map(() => "accepted"));
+    expect(texts).toHaveLength(1);
+    expect(jobBundleSchema.parse(JSON.parse(texts[0] as string)).jobs).toHaveLength(100);
+    expect(sent.map((s) => s.job)).toEqual(results.map((r) => jobFor(r.doc)));
+    for (const result of results) expect(store.rows.has(result.doc.id)).toBe(true);
+  });
+
+  it("sends a repeated change's job again only while it is untaken, and a lone job as itself", async () => {
+    const { deps, sent, texts, inputs, store } = batchSetup();
+    const [first, second] = await acceptChanges(inputs(["a@corp.example", "b@corp.example"]), deps);
+    const taken = store.rows.get(second?.doc.id as string);
+    if (taken) store.rows.set(taken.doc.id, { ...taken, doc: { ...taken.doc, attempts: 1 } });
+    const repeat = await acceptChanges(inputs(["a@corp.example", "b@corp.example"]), deps);
+    expect(repeat.map((r) => r.kind)).toEqual(["duplicate", "duplicate"]);
+    expect(texts).toHaveLength(2);
+    expect(JSON.parse(texts[1] as string)).toEqual(jobFor(first?.doc as StatusDocument));
+    expect(sent).toHaveLength(3);
   });
 });
