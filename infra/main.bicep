@@ -234,6 +234,10 @@ module storage './app/storage.bicep' = {
       '${requestsQueueName}-poison'
       jobsQueueName
       '${jobsQueueName}-poison'
+      // A batch's bundle of jobs, fanned out by fanOutJobBundles (design §2.1; bundleQueueName in
+      // src/storage/queue-rules.ts); the host never needs its poison twin, which is here all the same.
+      '${jobsQueueName}-bundles'
+      '${jobsQueueName}-bundles-poison'
     ]
     tableNames: [
       statusTableName

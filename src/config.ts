@@ -1,7 +1,7 @@
 import * as z from "zod";
 import { normaliseDomain, normaliseEmail } from "./changes/email.ts";
 import { parseBearerTokens } from "./http/bearer-tokens.ts";
-import { isValidQueueName } from "./storage/queue-rules.ts";
+import { bundleQueueName, isValidQueueName, poisonQueueName } from "./storage/queue-rules.ts";
 
 /**
  * Every setting the app reads, parsed once at start-up. A wrong or missing value stops the process
@@ -62,7 +62,12 @@ export const settingsSchema = z.object({
   AzureWebJobsStorage__clientId: optionalText,
 
   OWNER_CHANGE_REQUESTS_QUEUE: queueName.default("owner-change-requests"),
-  OWNER_CHANGE_JOBS_QUEUE: queueName.default("owner-change-jobs"),
+  OWNER_CHANGE_JOBS_QUEUE: queueName
+    .refine(
+      (name) => isValidQueueName(poisonQueueName(bundleQueueName(name))),
+      "must leave room for its bundles queue and that queue's poison queue (at most 48 characters)",
+    )
+    .default("owner-change-jobs"),
   OWNER_CHANGE_STATUS_TABLE: tableName.default("OwnerChanges"),
 
   ITWIN_API_BASE_URL: z.url({ protocol: /^https?$/ }),

@@ -12,6 +12,7 @@ import "./functions/decide-owner-change.ts";
 import "./functions/health.ts";
 import "./functions/owner-change-requests.ts";
 import "./functions/owner-change-worker.ts";
+import "./functions/fan-out-job-bundles.ts";
 import "./functions/recover-stale-changes.ts";
 import "./functions/submit-source-event.ts";
 import "./functions/offboard-person.ts";

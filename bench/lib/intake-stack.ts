@@ -20,7 +20,12 @@ import { cpuMsFromStat } from "./intake-maths.ts";
 import { namesFor, type RunnerGroup, type Stack, startRunners } from "./stack.ts";
 
 /** The app's functions that are not HTTP triggers; each is disabled for the intake runner. */
-const NOT_HTTP = ["ownerChangeWorker", "ownerChangeRequestsIntake", "recoverStaleChanges"];
+const NOT_HTTP = [
+  "ownerChangeWorker",
+  "fanOutJobBundles",
+  "ownerChangeRequestsIntake",
+  "recoverStaleChanges",
+];
 
 /** One runner serving the HTTP functions only; fails if a non-HTTP function is still registered. */
 export async function startIntakeRunner(s: Stack, tag: string): Promise<RunnerGroup> {

@@ -16,6 +16,11 @@ export interface AcceptDeps {
   clock: Clock;
 }
 
+/** A batch's jobs go out as bundles, on a queue of their own (design §2.1). */
+export interface BatchAcceptDeps extends AcceptDeps {
+  jobBundlesQueue: QueueClient;
+}
+
 export interface AcceptInput {
   change: OwnerChange;
   /**
@@ -44,12 +49,13 @@ export async function acceptChange(input: AcceptInput, deps: AcceptDeps): Promis
 
 /**
  * A batch through the same path: every record in one round of writes (the store groups the rows that
- * share a partition into transactions), then the jobs of the batch in as few messages as their size
- * allows, which the worker fans out (design §2.1): one queue send for a hundred changes.
+ * share a partition into transactions), then the jobs of the batch in as few bundle messages as their
+ * size allows, which `fanOutJobBundles` sends on as single jobs (design §2.1): one queue send for a
+ * hundred changes on the request's path.
  */
 export async function acceptChanges(
   inputs: readonly AcceptInput[],
-  deps: AcceptDeps,
+  deps: BatchAcceptDeps,
 ): Promise<AcceptResult[]> {
   const prepared = inputs.map((input) => prepare(input, deps.clock));
   const stored = await deps.store.createMany(prepared);
@@ -63,7 +69,7 @@ export async function acceptChanges(
     results.push(result);
     if (needsJob(result)) jobs.set(result.doc.id, jobFor(result.doc));
   }
-  await sendJobs(deps.jobsQueue, [...jobs.values()]);
+  await sendJobs(deps, [...jobs.values()]);
   return results;
 }
 
@@ -82,7 +88,12 @@ function prepare(input: AcceptInput, clock: Clock): { doc: StatusDocument; finge
  */
 function needsJob(result: AcceptResult): boolean {
   if (result.kind === "accepted") return true;
-  return result.kind === "duplicate" && result.doc.status === "queued" && result.doc.attempts === 0;
+  return result.kind === "duplicate" && untaken(result.doc);
+}
+
+/** Queued, and no worker has ever claimed it: the only state in which a second job cannot jump a retry. */
+export function untaken(doc: StatusDocument): boolean {
+  return doc.status === "queued" && doc.attempts === 0;
 }
 
 function repeatOf(existing: StoredStatus, fingerprint: string): AcceptResult {

@@ -1,14 +1,13 @@
 import { app, type InvocationContext } from "@azure/functions";
-import { fieldErrors, jobBundleSchema, jobSchema } from "../changes/model.ts";
+import { fieldErrors, jobSchema } from "../changes/model.ts";
 import { systemClock } from "../clock.ts";
 import { tryParseJson } from "../json.ts";
 import { invocationLogger } from "../observability/log.ts";
 import { services } from "../services.ts";
-import { fanOut } from "../worker/fan-out.ts";
 import { processJob } from "../worker/process-job.ts";
 import { poisonTrigger } from "./poison.ts";
 
-/** The worker on the internal `owner-change-jobs` queue (design §4): a job, or a batch's bundle of them. */
+/** The worker on the internal `owner-change-jobs` queue (design §4). */
 export async function ownerChangeWorker(message: unknown, context: InvocationContext): Promise<void> {
   const meta = context.triggerMetadata ?? {};
   const { storage, store, coordination, owners, directory, policy, locks, settings, registry, working } =
@@ -17,23 +16,7 @@ export async function ownerChangeWorker(message: unknown, context: InvocationCon
   // Only processes that call the API take a share of its budget, so only the worker registers.
   await registry.start();
 
-  const value = typeof message === "string" ? parsedOrText(message) : message;
-  if (typeof value === "object" && value !== null && "jobs" in value) {
-    const bundle = jobBundleSchema.safeParse(value);
-    if (!bundle.success) {
-      return poisonTrigger(
-        storage.jobsPoisonQueue,
-        context,
-        message,
-        "The bundle fails the job bundle schema",
-        fieldErrors(bundle.error),
-      );
-    }
-    await fanOut(bundle.data, storage.jobsQueue);
-    invocationLogger(context, {}).info("job bundle fanned out", { jobs: bundle.data.jobs.length });
-    return;
-  }
-  const parsed = jobSchema.safeParse(value);
+  const parsed = jobSchema.safeParse(typeof message === "string" ? parsedOrText(message) : message);
   if (!parsed.success) {
     // Only this app writes this queue (accept, reschedules, approvals, recovery), all from a validated
     // status document, so a bad job is a bug or a stray writer: keep it for inspection.

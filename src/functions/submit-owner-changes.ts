@@ -44,7 +44,12 @@ export async function submitOwnerChanges(
   if (!submission.ok) return refuse(submission.problem);
 
   const { store, storage } = services();
-  const deps = { store, jobsQueue: storage.jobsQueue, clock: systemClock };
+  const deps = {
+    store,
+    jobsQueue: storage.jobsQueue,
+    jobBundlesQueue: storage.jobBundlesQueue,
+    clock: systemClock,
+  };
   // A signed webhook's id names the delivery (and is vouched for, unlike the header), so a redelivery
   // is the same request. In a batch, an item without its own `id` is keyed by the request's key and its
   // place in the batch; without a request key it gets none. The whole derivation: design §3.

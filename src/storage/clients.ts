@@ -2,7 +2,7 @@ import { TableClient } from "@azure/data-tables";
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/identity";
 import { type QueueClient, QueueServiceClient } from "@azure/storage-queue";
 import type { StorageSettings } from "../config.ts";
-import { poisonQueueName } from "./queue-rules.ts";
+import { bundleQueueName, poisonQueueName } from "./queue-rules.ts";
 
 /** Every storage call gives up after this long per try, so a stalled account cannot hang an invocation. */
 const STORAGE_TRY_TIMEOUT_MS = 10_000;
@@ -15,6 +15,8 @@ export interface StorageClients {
   /** The internal queue: accept, the worker's reschedules, approvals and crash recovery write it; only the worker reads it. */
   jobsQueue: QueueClient;
   jobsPoisonQueue: QueueClient;
+  /** A batch's jobs in one message each batch, until `fanOutJobBundles` sends them on as single jobs. */
+  jobBundlesQueue: QueueClient;
   statusTable: TableClient;
 }
 
@@ -59,13 +61,14 @@ export function createStorageClients(
     requestsPoisonQueue: queues.getQueueClient(poisonQueueName(settings.OWNER_CHANGE_REQUESTS_QUEUE)),
     jobsQueue: queues.getQueueClient(settings.OWNER_CHANGE_JOBS_QUEUE),
     jobsPoisonQueue: queues.getQueueClient(poisonQueueName(settings.OWNER_CHANGE_JOBS_QUEUE)),
+    jobBundlesQueue: queues.getQueueClient(bundleQueueName(settings.OWNER_CHANGE_JOBS_QUEUE)),
     statusTable,
   };
 }
 
 /**
  * The identity for identity-based storage, loaded on its first token: @azure/identity and the MSAL
- * libraries under it are about a fifth of what a cold start would otherwise read (bench `bundleBytes`),
+ * libraries under it are about a third of what a cold start would otherwise read (bench `bundleBytes`),
  * and a connection string — every local run, every test — never needs them.
  */
 function storageCredential(settings: StorageSettings): TokenCredential {
@@ -114,6 +117,7 @@ export function ensureStorage(clients: StorageClients): Promise<void> {
       clients.requestsPoisonQueue.createIfNotExists(),
       clients.jobsQueue.createIfNotExists(),
       clients.jobsPoisonQueue.createIfNotExists(),
+      clients.jobBundlesQueue.createIfNotExists(),
       clients.statusTable.createTable(),
     ]).then(
       () => undefined,

@@ -31,9 +31,8 @@ export function escapedBytes(text: string): number {
   return Buffer.byteLength(text) + extra;
 }
 
-/** Jobs in as few messages as their size allows, in order: a lone job as itself, more as bundles. Pure. */
-export function jobMessages(jobs: readonly Job[], maxBytes = MAX_BUNDLE_BYTES): string[] {
-  if (jobs.length === 1) return [JSON.stringify(jobs[0])];
+/** Jobs in as few bundle messages as their size allows, in order. Pure. */
+export function jobBundles(jobs: readonly Job[], maxBytes = MAX_BUNDLE_BYTES): string[] {
   const frame = escapedBytes('{"v":1,"jobs":[]}');
   const messages: string[] = [];
   let current: string[] = [];
@@ -53,9 +52,16 @@ export function jobMessages(jobs: readonly Job[], maxBytes = MAX_BUNDLE_BYTES): 
   return messages;
 }
 
-/** Sends jobs as `jobMessages` groups them, the messages side by side. */
-export async function sendJobs(queue: QueueClient, jobs: readonly Job[]): Promise<void> {
-  await Promise.all(jobMessages(jobs).map((text) => queue.sendMessage(text)));
+/**
+ * Sends a batch's jobs: a lone job straight to the jobs queue, more as bundles to the bundles queue
+ * (design §2.1), the messages side by side.
+ */
+export async function sendJobs(
+  queues: { jobsQueue: QueueClient; jobBundlesQueue: QueueClient },
+  jobs: readonly Job[],
+): Promise<void> {
+  if (jobs.length === 1) return sendJob(queues.jobsQueue, jobs[0] as Job);
+  await Promise.all(jobBundles(jobs).map((text) => queues.jobBundlesQueue.sendMessage(text)));
 }
 
 export interface PoisonEnvelope {

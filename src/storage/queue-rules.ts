@@ -13,6 +13,14 @@ export function poisonQueueName(queue: string): string {
   return `${queue}-poison`;
 }
 
+/**
+ * Where a batch's bundle of jobs waits to be fanned out (design §2.1): a queue of its own beside the
+ * jobs queue, so the single jobs join the jobs queue at accept time, in the order crash recovery expects.
+ */
+export function bundleQueueName(jobsQueue: string): string {
+  return `${jobsQueue}-bundles`;
+}
+
 /** The host gives a poison queue no poison queue of its own: its failures are only retried. */
 export function isPoisonQueue(queue: string): boolean {
   return queue.toLowerCase().endsWith("-poison");

@@ -136,6 +136,8 @@ async function loadApp(env: Record<string, string>): Promise<App> {
   await app.services.ready();
   const { storage } = app.services;
   observe("jobs", storage.jobsQueue, ["sendMessage"]);
+  // A batch's jobs: one bundle message, fanned out later by fanOutJobBundles (not registered here).
+  observe("jobs", storage.jobBundlesQueue, ["sendMessage"]);
   observe("poison", storage.requestsPoisonQueue, ["sendMessage"]);
   observe("table", storage.statusTable, [
     "createEntity",
@@ -479,7 +481,12 @@ describe("fuzzed intake", () => {
     for await (const _row of rows) statusRows += 1;
     expect(statusRows).toBe(totals.created);
     const { connectionString } = azurite;
-    expect(await approximateCount(connectionString, "owner-change-jobs")).toBe(totals.jobs);
+    const queued = await Promise.all(
+      ["owner-change-jobs", "owner-change-jobs-bundles"].map((queue) =>
+        approximateCount(connectionString, queue),
+      ),
+    );
+    expect(queued.reduce((sum, count) => sum + count, 0)).toBe(totals.jobs);
     expect(await approximateCount(connectionString, "owner-change-requests-poison")).toBe(totals.poison);
   }, 60_000);
 });

@@ -189,7 +189,11 @@ describe("HTTP intake", () => {
     expect(docs.map((d) => d.outcome)).toEqual(emails.map(() => "added"));
     expect(runner.logs()).toMatch(/job bundle fanned out.*"jobs":12/);
 
-    await sendRaw(azurite.connectionString, "owner-change-jobs", JSON.stringify({ v: 1, jobs: [{ v: 1 }] }));
+    await sendRaw(
+      azurite.connectionString,
+      "owner-change-jobs-bundles",
+      JSON.stringify({ v: 1, jobs: [{ v: 1 }] }),
+    );
     const [poisoned] = await receiveAll(azurite.connectionString, "owner-change-jobs-poison", {
       until: (found) => found.length >= 1,
       timeoutMs: 15_000,

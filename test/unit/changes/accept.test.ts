@@ -147,8 +147,14 @@ describe("acceptChange", () => {
 describe("acceptChanges", () => {
   function batchSetup() {
     const store = new MemoryStatusStore();
-    const { queue: jobsQueue, sent, texts } = recordingQueue();
-    const deps = { store, jobsQueue, clock: new FakeClock(NOW.getTime()) };
+    const jobs = recordingQueue();
+    const bundles = recordingQueue();
+    const deps = {
+      store,
+      jobsQueue: jobs.queue,
+      jobBundlesQueue: bundles.queue,
+      clock: new FakeClock(NOW.getTime()),
+    };
     const inputs = (emails: string[], key = "batch-1"): AcceptInput[] =>
       emails.map((email, index) => ({
         change: { itwinId: ITWIN, email, action: "add" as const, dryRun: false },
@@ -156,29 +162,36 @@ describe("acceptChanges", () => {
         correlationId: "c-b",
         idempotencyKey: `${key}#${index}`,
       }));
-    return { store, deps, sent, texts, inputs };
+    return { store, deps, jobs, bundles, inputs };
   }
 
-  it("records every change, then sends the batch's jobs as one bundle", async () => {
-    const { deps, sent, texts, inputs, store } = batchSetup();
+  it("records every change, then sends the batch's jobs as one bundle on the bundles queue", async () => {
+    const { deps, jobs, bundles, inputs, store } = batchSetup();
     const emails = Array.from({ length: 100 }, (_, i) => `user-${i}@corp.example`);
     const results = await acceptChanges(inputs(emails), deps);
     expect(results.map((r) => r.kind)).toEqual(emails.map(() => "accepted"));
-    expect(texts).toHaveLength(1);
-    expect(jobBundleSchema.parse(JSON.parse(texts[0] as string)).jobs).toHaveLength(100);
-    expect(sent.map((s) => s.job)).toEqual(results.map((r) => jobFor(r.doc)));
+    expect(bundles.texts).toHaveLength(1);
+    expect(jobBundleSchema.parse(JSON.parse(bundles.texts[0] as string)).jobs).toHaveLength(100);
+    expect(bundles.sent.map((s) => s.job)).toEqual(results.map((r) => jobFor(r.doc)));
+    expect(jobs.texts).toEqual([]);
     for (const result of results) expect(store.rows.has(result.doc.id)).toBe(true);
   });
 
-  it("sends a repeated change's job again only while it is untaken, and a lone job as itself", async () => {
-    const { deps, sent, texts, inputs, store } = batchSetup();
-    const [first, second] = await acceptChanges(inputs(["a@corp.example", "b@corp.example"]), deps);
-    const taken = store.rows.get(second?.doc.id as string);
-    if (taken) store.rows.set(taken.doc.id, { ...taken, doc: { ...taken.doc, attempts: 1 } });
-    const repeat = await acceptChanges(inputs(["a@corp.example", "b@corp.example"]), deps);
+  it("sends a repeated change's job again only while it is untaken, one id once, a lone job as itself", async () => {
+    const { deps, jobs, bundles, inputs, store } = batchSetup();
+    // The same key twice in one batch is one request, with one job.
+    const twice = [...inputs(["a@corp.example"]), ...inputs(["a@corp.example"])];
+    const [first, again] = await acceptChanges([...twice, ...inputs(["b@corp.example"], "batch-2")], deps);
+    expect(again).toEqual({ kind: "duplicate", doc: first?.doc });
+    expect(bundles.sent.map((s) => s.job.requestId)).toHaveLength(2);
+    const b = store.rows.get(bundles.sent[1]?.job.requestId as string);
+    if (b) store.rows.set(b.doc.id, { ...b, doc: { ...b.doc, attempts: 1 } });
+    const repeat = await acceptChanges(
+      [...inputs(["a@corp.example"]), ...inputs(["b@corp.example"], "batch-2")],
+      deps,
+    );
     expect(repeat.map((r) => r.kind)).toEqual(["duplicate", "duplicate"]);
-    expect(texts).toHaveLength(2);
-    expect(JSON.parse(texts[1] as string)).toEqual(jobFor(first?.doc as StatusDocument));
-    expect(sent).toHaveLength(3);
+    expect(bundles.texts).toHaveLength(1);
+    expect(jobs.texts.map((text) => JSON.parse(text))).toEqual([jobFor(first?.doc as StatusDocument)]);
   });
 });

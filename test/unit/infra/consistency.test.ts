@@ -358,6 +358,14 @@ describe("each check fails on a broken copy", () => {
     );
   });
 
+  it("queueAndTableNames: the bundles queue not created", () => {
+    fails(
+      checks.queueAndTableNames,
+      broken("main.bicep", (text) => text.replace(/^ *'\$\{jobsQueueName\}-bundles'\n/m, "")),
+      "queue 'owner-change-jobs-bundles' (bundleQueueName of OWNER_CHANGE_JOBS_QUEUE) is not created",
+    );
+  });
+
   it("queueAndTableNames: the table renamed in Bicep", () => {
     fails(
       checks.queueAndTableNames,

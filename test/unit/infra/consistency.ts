@@ -17,6 +17,8 @@
  * - contract names (queues, table) are string literals or vars holding them in main.bicep, and the
  *   storage module receives the queues to create as `queueNames` and the tables as `tableNames`.
  */
+
+import { bundleQueueName, poisonQueueName } from "../../../src/storage/queue-rules.ts";
 import {
   arrayElements,
   type BicepFile,
@@ -512,6 +514,15 @@ export const queueAndTableNames: Check = (texts, contract) => {
   };
   names(QUEUE_SETTINGS, queues, "queue");
   names(TABLE_SETTINGS, tables, "table");
+  // The bundles queue has no setting of its own: its name derives from the jobs queue's.
+  const bundles = bundleQueueName(String(contract.defaults.OWNER_CHANGE_JOBS_QUEUE));
+  for (const queue of [bundles, poisonQueueName(bundles)]) {
+    if (queues !== undefined && !queues.includes(queue)) {
+      found.push(
+        `queue '${queue}' (bundleQueueName of OWNER_CHANGE_JOBS_QUEUE) is not created by infra/main.bicep`,
+      );
+    }
+  }
 
   const storageFile = [...infra.files.values()].find((file) =>
     /'Microsoft\.Storage\/storageAccounts\/queueServices\/queues@/.test(file.code),
