@@ -3,7 +3,7 @@ import type { Clock } from "../clock.ts";
 import { sendJob, sendJobs } from "../storage/messages.ts";
 import { payloadFingerprint, requestIdFor } from "./ids.ts";
 import type { Job, OwnerChange, StatusDocument } from "./model.ts";
-import type { CreateResult, StatusStore, StoredStatus } from "./status-store.ts";
+import type { CreateResult, StatusStore } from "./status-store.ts";
 
 /**
  * The one accept path both intakes share (design §1): idempotency, the `queued` record, the job.
@@ -41,8 +41,7 @@ export type AcceptResult =
 
 export async function acceptChange(input: AcceptInput, deps: AcceptDeps): Promise<AcceptResult> {
   const { doc, fingerprint } = prepare(input, deps.clock);
-  const stored = await deps.store.create(doc, fingerprint);
-  const result = stored.created ? { kind: "accepted" as const, doc } : repeatOf(stored.existing, fingerprint);
+  const result = resultOf(await deps.store.create(doc, fingerprint), doc, fingerprint);
   if (needsJob(result)) await sendJob(deps.jobsQueue, jobFor(result.doc));
   return result;
 }
@@ -62,10 +61,7 @@ export async function acceptChanges(
   const results: AcceptResult[] = [];
   const jobs = new Map<string, Job>();
   for (const [index, { doc, fingerprint }] of prepared.entries()) {
-    const outcome = stored[index] as CreateResult;
-    const result = outcome.created
-      ? { kind: "accepted" as const, doc }
-      : repeatOf(outcome.existing, fingerprint);
+    const result = resultOf(stored[index] as CreateResult, doc, fingerprint);
     results.push(result);
     if (needsJob(result)) jobs.set(result.doc.id, jobFor(result.doc));
   }
@@ -96,7 +92,10 @@ export function untaken(doc: StatusDocument): boolean {
   return doc.status === "queued" && doc.attempts === 0;
 }
 
-function repeatOf(existing: StoredStatus, fingerprint: string): AcceptResult {
+/** What the insert of `doc` made of the request: new, a repeat, or a key reused for another payload. */
+function resultOf(stored: CreateResult, doc: StatusDocument, fingerprint: string): AcceptResult {
+  if (stored.created) return { kind: "accepted", doc };
+  const { existing } = stored;
   return existing.fingerprint === fingerprint
     ? { kind: "duplicate", doc: existing.doc }
     : { kind: "key-reused", doc: existing.doc };

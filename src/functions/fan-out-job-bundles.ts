@@ -1,7 +1,7 @@
 import { app, type InvocationContext } from "@azure/functions";
 import { fieldErrors, jobBundleSchema } from "../changes/model.ts";
 import { systemClock } from "../clock.ts";
-import { tryParseJson } from "../json.ts";
+import { messageValue } from "../json.ts";
 import { invocationLogger } from "../observability/log.ts";
 import { services } from "../services.ts";
 import { bundleQueueName } from "../storage/queue-rules.ts";
@@ -17,8 +17,7 @@ export async function fanOutJobBundles(message: unknown, context: InvocationCont
   const meta = context.triggerMetadata ?? {};
   const { storage, store, settings } = services();
   await services().ready();
-  const json = typeof message === "string" ? tryParseJson(message) : undefined;
-  const bundle = jobBundleSchema.safeParse(json?.ok ? json.value : message);
+  const bundle = jobBundleSchema.safeParse(messageValue(message));
   if (!bundle.success) {
     // Only the batch intake writes this queue, from validated records: a bad bundle is a bug or a stray
     // writer, kept for inspection beside the bad jobs.
@@ -40,7 +39,7 @@ export async function fanOutJobBundles(message: unknown, context: InvocationCont
       {
         jobsQueue: storage.jobsQueue,
         store,
-        now: () => systemClock.now(),
+        clock: systemClock,
         trustedForMs: (settings.RECOVERY_AFTER_SECONDS * 1000) / 2,
       },
     );

@@ -1,7 +1,7 @@
 import { app, type InvocationContext } from "@azure/functions";
 import { fieldErrors, jobSchema } from "../changes/model.ts";
 import { systemClock } from "../clock.ts";
-import { tryParseJson } from "../json.ts";
+import { messageValue } from "../json.ts";
 import { invocationLogger } from "../observability/log.ts";
 import { services } from "../services.ts";
 import { processJob } from "../worker/process-job.ts";
@@ -16,7 +16,7 @@ export async function ownerChangeWorker(message: unknown, context: InvocationCon
   // Only processes that call the API take a share of its budget, so only the worker registers.
   await registry.start();
 
-  const parsed = jobSchema.safeParse(typeof message === "string" ? parsedOrText(message) : message);
+  const parsed = jobSchema.safeParse(messageValue(message));
   if (!parsed.success) {
     // Only this app writes this queue (accept, reschedules, approvals, recovery), all from a validated
     // status document, so a bad job is a bug or a stray writer: keep it for inspection.
@@ -59,11 +59,6 @@ export async function ownerChangeWorker(message: unknown, context: InvocationCon
     ),
   );
   log.info(`job ${result.kind}`, { ...result });
-}
-
-function parsedOrText(text: string): unknown {
-  const json = tryParseJson(text);
-  return json.ok ? json.value : text;
 }
 
 app.storageQueue("ownerChangeWorker", {

@@ -31,24 +31,28 @@ export function escapedBytes(text: string): number {
   return Buffer.byteLength(text) + extra;
 }
 
+/** A bundle's text around its jobs' texts (jobBundleSchema). */
+const bundleText = (jobTexts: readonly string[]) => `{"v":1,"jobs":[${jobTexts.join(",")}]}`;
+
 /** Jobs in as few bundle messages as their size allows, in order. Pure. */
 export function jobBundles(jobs: readonly Job[], maxBytes = MAX_BUNDLE_BYTES): string[] {
-  const frame = escapedBytes('{"v":1,"jobs":[]}');
+  const frame = escapedBytes(bundleText([]));
   const messages: string[] = [];
   let current: string[] = [];
   let bytes = frame;
   for (const job of jobs) {
     const text = JSON.stringify(job);
+    // One more for the comma before it.
     const size = escapedBytes(text) + 1;
     if (current.length > 0 && bytes + size > maxBytes) {
-      messages.push(`{"v":1,"jobs":[${current.join(",")}]}`);
+      messages.push(bundleText(current));
       current = [];
       bytes = frame;
     }
     current.push(text);
     bytes += size;
   }
-  if (current.length > 0) messages.push(`{"v":1,"jobs":[${current.join(",")}]}`);
+  if (current.length > 0) messages.push(bundleText(current));
   return messages;
 }
 

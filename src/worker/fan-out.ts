@@ -3,6 +3,7 @@ import pMap from "p-map";
 import { untaken } from "../changes/accept.ts";
 import type { Job, JobBundle } from "../changes/model.ts";
 import { BATCH_WRITES_IN_FLIGHT, type StatusStore } from "../changes/status-store.ts";
+import type { Clock } from "../clock.ts";
 import { sendJob } from "../storage/messages.ts";
 
 /**
@@ -25,7 +26,7 @@ export interface BundleDelivery {
 export interface FanOutDeps {
   jobsQueue: QueueClient;
   store: StatusStore;
-  now: () => number;
+  clock: Pick<Clock, "now">;
   /** Younger than this, no crash recovery can have re-driven the bundle's changes (half its wait). */
   trustedForMs: number;
 }
@@ -37,7 +38,7 @@ export async function fanOut(
   delivery: BundleDelivery,
   deps: FanOutDeps,
 ): Promise<FanOutResult> {
-  const trusted = delivery.dequeueCount === 1 && deps.now() - delivery.insertedAt < deps.trustedForMs;
+  const trusted = delivery.dequeueCount === 1 && deps.clock.now() - delivery.insertedAt < deps.trustedForMs;
   const sent = await pMap(
     bundle.jobs,
     async (job: Job) => {

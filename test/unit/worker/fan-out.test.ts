@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { jobFor } from "../../../src/changes/accept.ts";
 import type { StatusDocument } from "../../../src/changes/model.ts";
 import { fanOut } from "../../../src/worker/fan-out.ts";
+import { FakeClock } from "../../support/fake-clock.ts";
 import { queuedDoc } from "../../support/fixtures.ts";
 import { MemoryStatusStore, recordingQueue } from "../../support/memory-stores.ts";
 
@@ -27,7 +28,7 @@ function setup() {
   // A change whose record is missing: never stored, or long gone.
   const bundle = { v: 1 as const, jobs: [...docs.map(jobFor), jobFor(queuedDoc({ id: "r-dddddddd" }))] };
   const { queue: jobsQueue, sent } = recordingQueue();
-  const deps = { jobsQueue, store, now: () => NOW, trustedForMs: TRUSTED_FOR_MS };
+  const deps = { jobsQueue, store, clock: new FakeClock(NOW), trustedForMs: TRUSTED_FOR_MS };
   return { bundle, sent, deps };
 }
 
