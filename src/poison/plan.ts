@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { requestIdFor } from "../changes/ids.ts";
-import { jobBundleSchema, jobSchema } from "../changes/model.ts";
+import { jobSchema } from "../changes/model.ts";
 import { tryParseJson } from "../json.ts";
 
 /**
@@ -12,8 +12,7 @@ import { tryParseJson } from "../json.ts";
  * - From `owner-change-jobs-poison`: a job the host gave up on after `maxDequeueCount` deliveries (its
  *   change is recorded `failed`), which is submitted again as a new request, so it is validated,
  *   recorded and tried from scratch with its own status document; or our envelope around a job that
- *   failed the job schema — a bug, not something to retry; or a batch's bundle of jobs (accept.ts),
- *   whose changes crash recovery looks after.
+ *   failed the job schema (or a bundle that failed the bundle schema) — a bug, not something to retry.
  */
 
 export const POISON_QUEUES = ["requests", "jobs"] as const;
@@ -105,17 +104,6 @@ export function planReplay(kind: PoisonQueueKind, messageId: string, text: strin
     };
   }
   const json = tryParseJson(text);
-  const bundle = jobBundleSchema.safeParse(json.ok ? json.value : undefined);
-  if (bundle.success) {
-    const { jobs } = bundle.data;
-    return {
-      replay: false,
-      why: "a batch's bundle of jobs that could not be fanned out: crash recovery sends each of its changes still queued a job of its own",
-      summary: {
-        reason: `bundle of ${jobs.length} jobs (${jobs[0]?.requestId} …) failed after repeated deliveries`,
-      },
-    };
-  }
   const parsed = jobSchema.safeParse(json.ok ? json.value : undefined);
   if (!parsed.success) {
     return { replay: false, why: "not a job this version can read", summary: { reason: "unreadable job" } };

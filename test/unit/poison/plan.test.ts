@@ -106,13 +106,4 @@ describe("planReplay", () => {
       why: "not a job this version can read",
     });
   });
-
-  it("leaves a batch's bundle of jobs to crash recovery, saying how many and whose", () => {
-    const other = { ...job, requestId: "r-87654321" };
-    expect(planReplay("jobs", "m1", JSON.stringify({ v: 1, jobs: [job, other] }))).toEqual({
-      replay: false,
-      why: "a batch's bundle of jobs that could not be fanned out: crash recovery sends each of its changes still queued a job of its own",
-      summary: { reason: "bundle of 2 jobs (r-12345678 …) failed after repeated deliveries" },
-    });
-  });
 });
